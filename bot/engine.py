@@ -1,0 +1,326 @@
+"""The answer engine: a question (and the chat so far) in, an `Answer` out.
+
+Transport-agnostic on purpose: Telegram, the terminal and the benchmarks all call it, so a
+question gets the same answer wherever it is asked. The order of the checks is the policy:
+
+1. a benchmark named (or a topic word with a score question) → the figure itself, from the
+   structured scores, so a number is never paraphrased or invented;
+2. two or more models, or "compare"/"vs" → a comparison table;
+3. something the source is known not to give (parameter count, pricing…) → say so plainly;
+4. the closest prose entry, if retrieval is confident;
+5. otherwise `fallback` (or the LLM, when one is configured).
+
+Short fragments ("and gemini?") borrow the models and benchmarks of the previous question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bot.answer import Answer, SourceRef, Turn
+from bot.compare import CompareError, Comparer, Comparison, Ranking
+from bot.knowledge import Benchmark, KnowledgeBase, Model, Score
+from bot.mentions import MentionIndex, Mentions
+from bot.query import Speller, content_tokens, tokens
+from bot.retrieval import CuratedRetriever, Retriever
+
+MAX_QUESTION_CHARS = 2000
+CONFIDENCE_THRESHOLD = 0.62
+
+_SCORE_WORDS = frozenset(
+    [
+        "score",
+        "scored",
+        "scores",
+        "scoring",
+        "result",
+        "results",
+        "benchmark",
+        "benchmarks",
+        "figure",
+        "figures",
+        "number",
+        "numbers",
+        "perform",
+        "performs",
+        "performed",
+        "performance",
+        "rank",
+        "ranked",
+        "ranks",
+        "ranking",
+        "rankings",
+        "lead",
+        "leads",
+        "leader",
+        "leading",
+        "best",
+        "top",
+        "beat",
+        "beats",
+        "win",
+        "wins",
+        "winner",
+        "highest",
+        "lowest",
+        "vs",
+        "versus",
+        "compare",
+        "compared",
+        "points",
+        "percent",
+        "well",
+        "good",
+    ]
+)
+_RANK_WORDS = frozenset(
+    [
+        "rank",
+        "ranked",
+        "ranking",
+        "rankings",
+        "leads",
+        "lead",
+        "leader",
+        "leading",
+        "best",
+        "top",
+        "winner",
+        "highest",
+        "who",
+        "which",
+    ]
+)
+_COMPARE_WORDS = frozenset(
+    ["compare", "comparison", "vs", "versus", "against", "stack", "table", "side"]
+)
+_GREETINGS = frozenset(
+    ["hi", "hello", "hey", "hiya", "howdy", "yo", "start", "help", "morning", "evening"]
+)
+_MEASURE_WORDS = frozenset(
+    ["measure", "measures", "measured", "test", "tests", "tested", "mean", "means"]
+)
+_FOLLOW_UP_MAX_WORDS = 6
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A question as the engine sees it: mended words and what they name."""
+
+    words: list[str]
+    mentions: Mentions
+
+    @property
+    def meaningful(self) -> list[str]:
+        return content_tokens(self.words)
+
+    def has(self, vocabulary: frozenset[str]) -> bool:
+        return any(w in vocabulary for w in self.words)
+
+
+class Engine:
+    """Answers from one knowledge base. Cheap to call; build once per knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, *, retriever: Retriever | None = None) -> None:
+        self.kb = kb
+        self.mentions = MentionIndex(kb)
+        self.speller = Speller(self._vocabulary())
+        self.comparer = Comparer(kb, self.mentions)
+        self.retriever = retriever or CuratedRetriever(kb, self.speller)
+
+    def _vocabulary(self) -> set[str]:
+        words = set(self.mentions.vocabulary)
+        for e in self.kb.entries.values():
+            words.update(tokens(" ".join((e.title, e.answer, e.detail, *e.questions, *e.keywords))))
+        for u in self.kb.unknowns.values():
+            words.update(tokens(" ".join(u.triggers)))
+        return words
+
+    # -- public -------------------------------------------------------------------------------
+
+    def lookup(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """Answer from the knowledge base alone; route `fallback` when it has nothing to say."""
+        question = question.strip()[:MAX_QUESTION_CHARS]
+        parsed = self._parse(question)
+        if not parsed.meaningful:
+            return self._fallback(greeting=parsed.has(_GREETINGS) or not parsed.words)
+        parsed = self._with_context(parsed, history)
+        for step in (
+            self._from_scores,
+            self._from_comparison,
+            self._from_unknowns,
+            self._from_entries,
+        ):
+            answer = step(parsed)
+            if answer is not None:
+                return answer
+        return self._fallback(greeting=parsed.has(_GREETINGS) and len(parsed.meaningful) <= 2)
+
+    def compare(self, names: Sequence[str]) -> Answer:
+        """`/compare A B …` or `/compare BENCHMARK`; bad names give a helpful fallback answer."""
+        try:
+            result = self.comparer.compare(names)
+        except CompareError as exc:
+            return Answer(str(exc), "fallback")
+        return self._comparison_answer(result)
+
+    # -- parsing and context ------------------------------------------------------------------
+
+    def _parse(self, text: str) -> _Parsed:
+        words = self.speller.correct_all(tokens(text))
+        return _Parsed(words, self.mentions.find(words))
+
+    def _with_context(self, parsed: _Parsed, history: Sequence[Turn]) -> _Parsed:
+        """Let a short fragment borrow what the previous question named."""
+        if len(parsed.meaningful) > _FOLLOW_UP_MAX_WORDS:
+            return parsed
+        previous = self._previous_mentions(history)
+        if previous is None:
+            return parsed
+        m = parsed.mentions
+        benchmarks = m.benchmarks or m.topics
+        if m.models and not benchmarks and not parsed.has(_COMPARE_WORDS):
+            m = replace(m, benchmarks=previous.benchmarks or previous.topics)
+        elif benchmarks and not m.models:
+            m = replace(m, benchmarks=benchmarks, models=previous.models)
+        elif m.empty and self._best_entry(parsed) is None:
+            m = previous
+        return replace(parsed, mentions=m)
+
+    def _previous_mentions(self, history: Sequence[Turn]) -> Mentions | None:
+        for turn in reversed(history):
+            if turn.role != "user":
+                continue
+            found = self._parse(turn.text).mentions
+            if found.benchmarks or found.topics:
+                return replace(found, benchmarks=found.benchmarks or found.topics, topics=())
+            if not found.empty:
+                return found
+        return None
+
+    # -- the steps, in order ------------------------------------------------------------------
+
+    def _from_scores(self, parsed: _Parsed) -> Answer | None:
+        m = parsed.mentions
+        benchmarks = m.benchmarks
+        if not benchmarks and m.topics and (m.models or parsed.has(_SCORE_WORDS)):
+            benchmarks = m.topics
+        if not benchmarks:
+            return None
+        bench = self.kb.benchmarks[benchmarks[0]]
+        if not m.models:
+            if parsed.has(_RANK_WORDS) or bench.score_for("muse-spark") is None:
+                return self._comparison_answer(self.comparer.rank(bench.id))
+            return self._score_answer(bench, ["muse-spark"], parsed)
+        return self._score_answer(bench, list(m.models), parsed)
+
+    def _from_comparison(self, parsed: _Parsed) -> Answer | None:
+        models = list(parsed.mentions.models)
+        if len(models) == 1 and parsed.has(_COMPARE_WORDS) and models[0] != "muse-spark":
+            models.insert(0, "muse-spark")
+        if len(models) < 2:
+            return None
+        return self._comparison_answer(self.comparer.compare_models(models))
+
+    def _from_unknowns(self, parsed: _Parsed) -> Answer | None:
+        text = f" {' '.join(parsed.words)} "
+        for unknown in self.kb.unknowns.values():
+            if any(f" {' '.join(tokens(t))} " in text for t in unknown.triggers):
+                return self._answer(unknown.answer, "knowledge", [unknown.source], unknown.id)
+        return None
+
+    def _from_entries(self, parsed: _Parsed) -> Answer | None:
+        entry = self._best_entry(parsed)
+        if entry is None:
+            return None
+        return self._answer(entry.answer, "knowledge", [entry.source], entry.id)
+
+    def _best_entry(self, parsed: _Parsed):  # type: ignore[no-untyped-def]
+        if not any(w.isalpha() and len(w) > 1 for w in parsed.meaningful):
+            return None
+        hits = self.retriever.search(" ".join(parsed.words), limit=1)
+        if hits and hits[0].confidence >= CONFIDENCE_THRESHOLD:
+            return hits[0].entry
+        return None
+
+    # -- composing answers --------------------------------------------------------------------
+
+    def _score_answer(self, bench: Benchmark, model_ids: list[str], parsed: _Parsed) -> Answer:
+        lines = [self._score_line(bench, self.kb.models[mid], parsed) for mid in model_ids]
+        if self._asks_what_it_is(parsed) and len(model_ids) == 1:
+            lines.append(f"{bench.name} measures: {bench.measures[0].lower()}{bench.measures[1:]}")
+        sources = [bench.source, *(s.source for s in bench.scores if s.model in model_ids)]
+        return self._answer("\n".join(lines), "knowledge", sources, bench.id)
+
+    @staticmethod
+    def _asks_what_it_is(parsed: _Parsed) -> bool:
+        """ "what does hle measure", "what is arc agi 2": everything said is the benchmark's name."""
+        if parsed.has(_MEASURE_WORDS):
+            return True
+        named = {parsed.words[i] for i in parsed.mentions.consumed}
+        return all(w in named for w in parsed.meaningful)
+
+    def _score_line(self, bench: Benchmark, model: Model, parsed: _Parsed) -> str:
+        score = bench.score_for(model.id)
+        others = ", ".join(self._brief(bench, s) for s in bench.ranked() if s.model != model.id)
+        if score is None:
+            return f"The source doesn't give a {bench.name} figure for {model.name}. It lists: {others}."
+        value = bench.format_value(score.value)
+        mode = (
+            f" in {score.mode} mode"
+            if score.mode and score.mode.lower() not in model.name.lower()
+            else ""
+        )
+        place = [s.model for s in bench.ranked()].index(model.id)
+        if bench.unit == "rank":
+            head = f"**{model.name}** ranks **{value}** on {bench.name}"
+        else:
+            head = f"**{model.name}** scores **{value}** on {bench.name}{mode}"
+        standing = "the top figure the source gives" if place == 0 else "behind"
+        line = f"{head} — {standing} ({others})." if place == 0 else f"{head}, {standing} {others}."
+        return line + self._mode_note(score, parsed)
+
+    def _brief(self, bench: Benchmark, score: Score) -> str:
+        model = self.kb.models[score.model]
+        mode = (
+            f", {score.mode}" if score.mode and score.mode.lower() not in model.name.lower() else ""
+        )
+        return f"{model.name} {bench.format_value(score.value)}{mode}"
+
+    @staticmethod
+    def _mode_note(score: Score, parsed: _Parsed) -> str:
+        """Questions about a mode get a plain word when the source says nothing of it."""
+        asked = {w for w in parsed.words if w in {"contemplating", "thinking", "mode"}}
+        if not asked:
+            return ""
+        if score.mode is None:
+            return " The source doesn't say which mode this figure was in."
+        named = asked - {"mode"}
+        if named and score.mode.lower() not in named:
+            return f" The source doesn't give a figure in {'/'.join(sorted(named)).title()} mode."
+        return ""
+
+    def _comparison_answer(self, result: Comparison | Ranking) -> Answer:
+        subject = (
+            result.benchmark.id
+            if isinstance(result, Ranking)
+            else ",".join(m.id for m in result.models)
+        )
+        answer = self._answer(result.to_markdown(), "compare", result.source_ids, subject)
+        answer.comparison = result
+        return answer
+
+    def _answer(self, text: str, route: str, source_ids: list[str], subject: str) -> Answer:
+        return Answer(text, route, SourceRef.lookup(self.kb, source_ids), subject=subject)  # type: ignore[arg-type]
+
+    def _fallback(self, *, greeting: bool = False) -> Answer:
+        head = "Hi! I'm Muse Bot." if greeting else "That's outside what I know."
+        text = (
+            f"{head} I answer questions about Meta's **Muse Spark**: its release and team, "
+            "Contemplating mode, benchmark results against GPT-5.4, Gemini 3.1 and Claude Opus 4.6, "
+            "and its rollout to WhatsApp, Instagram, Facebook, Messenger and the AI glasses.\n\n"
+            "Try: _what did muse spark score on healthbench?_ · _what is contemplating mode?_ · "
+            "`/compare muse-spark gpt-5.4`"
+        )
+        return Answer(text, "fallback")

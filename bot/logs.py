@@ -1,0 +1,58 @@
+"""Logging set-up that cannot leak secrets.
+
+httpx logs every request URL at INFO and python-telegram-bot logs the Bot API URL at DEBUG;
+both contain the bot token. Raising one logger's level is not enough (another library, or an
+exception message, may carry it), so a filter on the *handler* rewrites every record, whatever
+logger it came from, replacing each configured secret with a placeholder.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+
+_QUIET_LIBRARIES = ("httpx", "httpcore", "apscheduler", "matplotlib", "PIL")
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces each secret in the final message (args included) and in exception text."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[REDACTED]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        record.exc_info = None if record.exc_text else record.exc_info
+        return True
+
+
+def setup_logging(
+    level: str, secrets: Iterable[str] = (), *, stream: object = None
+) -> logging.Handler:
+    """One handler on the root logger with the redacting filter; noisy libraries above INFO."""
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_musebot", False)]:
+        root.removeHandler(old)
+    handler._musebot = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in _QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    return handler

@@ -1,0 +1,187 @@
+"""Normalising what people type: case, punctuation, glued versions ("gpt5.4"), typos.
+
+Chat questions arrive lowercase, unpunctuated and misspelt. Everything that matches text
+against the knowledge base goes through `tokens()` so that both sides agree on one form, and
+typos are mended against the knowledge base's own vocabulary, not a general dictionary: a word
+the knowledge base never uses cannot help an answer anyway.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import fuzz, process
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+_WORD = re.compile(r"\d+(?:\.\d+)+|[a-z]+|\d+")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "it's",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "please",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "tell",
+        "under",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "give",
+        "show",
+        "know",
+        "get",
+        "got",
+        "much",
+        "many",
+        "think",
+    ]
+)
+
+
+def normalize(text: str) -> str:
+    """Lowercase, fold accents and curly quotes, drop apostrophes ("humanity's" → "humanitys")."""
+    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.replace("'", "")
+
+
+def tokens(text: str) -> list[str]:
+    """Words and version numbers: "GPT-5.4 Pro" → ["gpt", "5.4", "pro"], "agi2" → ["agi", "2"]."""
+    return _WORD.findall(normalize(text))
+
+
+def content_tokens(text_or_tokens: str | Sequence[str]) -> list[str]:
+    """The tokens that carry meaning: no stopwords."""
+    toks = tokens(text_or_tokens) if isinstance(text_or_tokens, str) else text_or_tokens
+    return [t for t in toks if t not in STOPWORDS]
+
+
+class Speller:
+    """Mends typos against a fixed vocabulary ("helthbench" → "healthbench").
+
+    Only words of five letters or more are corrected, and only to a vocabulary word of similar
+    length: short words are too easy to turn into other real words ("arc" → "are").
+    """
+
+    def __init__(self, vocabulary: Iterable[str], *, cutoff: float = 82.0) -> None:
+        self._vocabulary = sorted({w for w in vocabulary if w.isalpha() and len(w) >= 3})
+        self._known = frozenset(self._vocabulary)
+        self._cutoff = cutoff
+        self._cache: dict[str, str] = {}
+
+    def correct(self, word: str) -> str:
+        if word in self._known or word in STOPWORDS or len(word) < 5 or not word.isalpha():
+            return word
+        if word not in self._cache:
+            self._cache[word] = self._closest(word)
+        return self._cache[word]
+
+    def correct_all(self, words: Sequence[str]) -> list[str]:
+        return [self.correct(w) for w in words]
+
+    def _closest(self, word: str) -> str:
+        match = process.extractOne(
+            word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=self._cutoff
+        )
+        if match is None or abs(len(match[0]) - len(word)) > 2:
+            return word
+        return str(match[0])
