@@ -40,9 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="musebot", description="Muse Bot: answers about Meta's Muse Spark."
-    )
+    parser = argparse.ArgumentParser(prog="musebot", description="Muse Bot: answers about Meta's Muse Spark.")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
@@ -53,9 +51,7 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer one question and exit")
     ask.add_argument("question", nargs="+")
-    ask.add_argument(
-        "--json", action="store_true", help="print one JSON object: text, route, sources"
-    )
+    ask.add_argument("--json", action="store_true", help="print one JSON object: text, route, sources")
     ask.set_defaults(handler=_cmd_ask)
 
     compare = sub.add_parser("compare", help="models side by side, or a benchmark ranking")

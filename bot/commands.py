@@ -54,9 +54,7 @@ def _about(engine: Engine, args: Sequence[str]) -> Answer:
     entry = engine.kb.entries.get("what-is-muse-spark")
     if entry is None:
         return engine.lookup("what is muse spark")
-    return Answer(
-        entry.answer, "knowledge", SourceRef.lookup(engine.kb, [entry.source]), subject=entry.id
-    )
+    return Answer(entry.answer, "knowledge", SourceRef.lookup(engine.kb, [entry.source]), subject=entry.id)
 
 
 def _benchmarks(engine: Engine, args: Sequence[str]) -> Answer:
@@ -87,10 +85,7 @@ def _rollout(engine: Engine, args: Sequence[str]) -> Answer:
 
 def _sources(engine: Engine, args: Sequence[str]) -> Answer:
     kb = engine.kb
-    lines = [
-        f"• **{s.title}** — as of {s.as_of.isoformat()}. {s.note}".rstrip()
-        for s in kb.sources.values()
-    ]
+    lines = [f"• **{s.title}** — as of {s.as_of.isoformat()}. {s.note}".rstrip() for s in kb.sources.values()]
     counts = kb.counts()
     text = (
         "Every fact and figure I give comes from:\n\n"
@@ -113,9 +108,7 @@ def _peer_names(engine: Engine) -> str:
 COMMANDS: tuple[Command, ...] = (
     Command("start", "what I know and how to ask", _start, in_groups=False),
     Command("help", "how to use me", _help),
-    Command(
-        "compare", "models side by side: /compare muse-spark gpt-5.4, or /compare hle", _compare
-    ),
+    Command("compare", "models side by side: /compare muse-spark gpt-5.4, or /compare hle", _compare),
     Command("benchmarks", "Muse Spark's benchmark results", _benchmarks),
     Command("rollout", "where and when Muse Spark arrives", _rollout),
     Command("about", "what Muse Spark is", _about),

@@ -34,9 +34,7 @@ class Comparison:
 
     @property
     def source_ids(self) -> list[str]:
-        ids = {s.source for r in self.rows for s in r.cells if s} | {
-            r.benchmark.source for r in self.rows
-        }
+        ids = {s.source for r in self.rows for s in r.cells if s} | {r.benchmark.source for r in self.rows}
         return sorted(ids)
 
     def to_markdown(self) -> str:
@@ -90,9 +88,7 @@ class Comparer:
         models = tuple(self._kb.models[i] for i in dict.fromkeys(model_ids))
         if len(models) < 2:
             only = models[0].name if models else "one model"
-            raise CompareError(
-                f"Comparing needs two different models, I only see {only}.\n\n{self.usage()}"
-            )
+            raise CompareError(f"Comparing needs two different models, I only see {only}.\n\n{self.usage()}")
         rows = [self._row(b, models) for b in self._kb.benchmarks.values()]
         return Comparison(models, tuple(r for r in rows if r is not None))
 
@@ -182,9 +178,7 @@ def _grid_width(c: Comparison) -> int:
 def _grid(c: Comparison) -> str:
     rows = _columns(c)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows
-    ]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return "```\n" + "\n".join(lines) + "\n```"
 
 
@@ -193,9 +187,7 @@ def _list(c: Comparison) -> str:
     for r in c.rows:
         lines = [f"**{r.benchmark.name}**"]
         for i, (m, s) in enumerate(zip(c.models, r.cells, strict=True)):
-            lines.append(
-                f"{'★' if i in r.leaders else '·'} {m.name}: {_cell(r.benchmark, m, s, False)}"
-            )
+            lines.append(f"{'★' if i in r.leaders else '·'} {m.name}: {_cell(r.benchmark, m, s, False)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

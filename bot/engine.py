@@ -26,7 +26,7 @@ from bot.query import Speller, content_tokens, tokens
 from bot.retrieval import CuratedRetriever, Retriever
 
 MAX_QUESTION_CHARS = 2000
-CONFIDENCE_THRESHOLD = 0.62
+CONFIDENCE_THRESHOLD = 0.5
 
 _SCORE_WORDS = frozenset(
     [
@@ -92,15 +92,10 @@ _RANK_WORDS = frozenset(
         "which",
     ]
 )
-_COMPARE_WORDS = frozenset(
-    ["compare", "comparison", "vs", "versus", "against", "stack", "table", "side"]
-)
-_GREETINGS = frozenset(
-    ["hi", "hello", "hey", "hiya", "howdy", "yo", "start", "help", "morning", "evening"]
-)
-_MEASURE_WORDS = frozenset(
-    ["measure", "measures", "measured", "test", "tests", "tested", "mean", "means"]
-)
+_COMPARE_WORDS = frozenset(["compare", "comparison", "vs", "versus", "against", "stack", "table", "side"])
+_GREETINGS = frozenset(["hi", "hello", "hey", "hiya", "howdy", "yo", "start", "help", "morning", "evening"])
+_MEASURE_WORDS = frozenset(["measure", "measures", "measured", "test", "tests", "tested", "mean", "means"])
+_ALL_MODELS_WORDS = frozenset(["models", "all", "others", "other", "everyone", "rivals", "competitors"])
 _FOLLOW_UP_MAX_WORDS = 6
 
 
@@ -128,12 +123,13 @@ class Engine:
         self.speller = Speller(self._vocabulary())
         self.comparer = Comparer(kb, self.mentions)
         self.retriever = retriever or CuratedRetriever(kb, self.speller)
+        self._domain_words = frozenset(self._vocabulary(with_unknowns=False) - _SCORE_WORDS)
 
-    def _vocabulary(self) -> set[str]:
+    def _vocabulary(self, *, with_unknowns: bool = True) -> set[str]:
         words = set(self.mentions.vocabulary)
         for e in self.kb.entries.values():
             words.update(tokens(" ".join((e.title, e.answer, e.detail, *e.questions, *e.keywords))))
-        for u in self.kb.unknowns.values():
+        for u in self.kb.unknowns.values() if with_unknowns else ():
             words.update(tokens(" ".join(u.triggers)))
         return words
 
@@ -217,7 +213,9 @@ class Engine:
 
     def _from_comparison(self, parsed: _Parsed) -> Answer | None:
         models = list(parsed.mentions.models)
-        if len(models) == 1 and parsed.has(_COMPARE_WORDS) and models[0] != "muse-spark":
+        if parsed.has(_COMPARE_WORDS) and parsed.has(_ALL_MODELS_WORDS):
+            models = [m for m in self.kb.models if any(b.score_for(m) for b in self.kb.benchmarks.values())]
+        elif len(models) == 1 and parsed.has(_COMPARE_WORDS) and models[0] != "muse-spark":
             models.insert(0, "muse-spark")
         if len(models) < 2:
             return None
@@ -226,9 +224,18 @@ class Engine:
     def _from_unknowns(self, parsed: _Parsed) -> Answer | None:
         text = f" {' '.join(parsed.words)} "
         for unknown in self.kb.unknowns.values():
-            if any(f" {' '.join(tokens(t))} " in text for t in unknown.triggers):
+            hit = next((t for t in unknown.triggers if f" {' '.join(tokens(t))} " in text), None)
+            if hit is not None and self._on_topic(parsed, hit):
                 return self._answer(unknown.answer, "knowledge", [unknown.source], unknown.id)
         return None
+
+    def _on_topic(self, parsed: _Parsed, trigger: str) -> bool:
+        """ "bitcoin price" names a price, but not Muse Spark's: only a question that is about
+        our subject (or too short to be about anything else) gets a "the source doesn't say"."""
+        if not parsed.mentions.empty:
+            return True
+        rest = [w for w in parsed.meaningful if w not in set(tokens(trigger))]
+        return len(rest) <= 1 or sum(w in self._domain_words for w in rest) > len(rest) / 2
 
     def _from_entries(self, parsed: _Parsed) -> Answer | None:
         entry = self._best_entry(parsed)
@@ -267,11 +274,7 @@ class Engine:
         if score is None:
             return f"The source doesn't give a {bench.name} figure for {model.name}. It lists: {others}."
         value = bench.format_value(score.value)
-        mode = (
-            f" in {score.mode} mode"
-            if score.mode and score.mode.lower() not in model.name.lower()
-            else ""
-        )
+        mode = f" in {score.mode} mode" if score.mode and score.mode.lower() not in model.name.lower() else ""
         place = [s.model for s in bench.ranked()].index(model.id)
         if bench.unit == "rank":
             head = f"**{model.name}** ranks **{value}** on {bench.name}"
@@ -283,9 +286,7 @@ class Engine:
 
     def _brief(self, bench: Benchmark, score: Score) -> str:
         model = self.kb.models[score.model]
-        mode = (
-            f", {score.mode}" if score.mode and score.mode.lower() not in model.name.lower() else ""
-        )
+        mode = f", {score.mode}" if score.mode and score.mode.lower() not in model.name.lower() else ""
         return f"{model.name} {bench.format_value(score.value)}{mode}"
 
     @staticmethod
@@ -303,9 +304,7 @@ class Engine:
 
     def _comparison_answer(self, result: Comparison | Ranking) -> Answer:
         subject = (
-            result.benchmark.id
-            if isinstance(result, Ranking)
-            else ",".join(m.id for m in result.models)
+            result.benchmark.id if isinstance(result, Ranking) else ",".join(m.id for m in result.models)
         )
         answer = self._answer(result.to_markdown(), "compare", result.source_ids, subject)
         answer.comparison = result

@@ -40,9 +40,7 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(
-    level: str, secrets: Iterable[str] = (), *, stream: object = None
-) -> logging.Handler:
+def setup_logging(level: str, secrets: Iterable[str] = (), *, stream: object = None) -> logging.Handler:
     """One handler on the root logger with the redacting filter; noisy libraries above INFO."""
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -90,11 +90,7 @@ class MentionIndex:
     def resolve_model(self, name: str) -> Model | None:
         """Exactly one model for a name as typed ("gpt5.4", "Opus"), or None."""
         found = self.find(tokens(name))
-        if (
-            len(found.models) == 1
-            and not found.benchmarks
-            and len(found.consumed) == len(tokens(name))
-        ):
+        if len(found.models) == 1 and not found.benchmarks and len(found.consumed) == len(tokens(name)):
             return self._kb.models[found.models[0]]
         return None
 
@@ -116,9 +112,7 @@ class MentionIndex:
             kind, ident = self._labels[label]
             if kind == "topic":
                 continue
-            display = (
-                self._kb.models[ident].name if kind == "model" else self._kb.benchmarks[ident].name
-            )
+            display = self._kb.models[ident].name if kind == "model" else self._kb.benchmarks[ident].name
             if display not in names:
                 names.append(display)
         return names[:limit]

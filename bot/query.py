@@ -159,7 +159,8 @@ class Speller:
     """Mends typos against a fixed vocabulary ("helthbench" → "healthbench").
 
     Only words of five letters or more are corrected, and only to a vocabulary word of similar
-    length: short words are too easy to turn into other real words ("arc" → "are").
+    length with the same first letter: short words are too easy to turn into other real words
+    ("arc" → "are"), and people rarely mistype the first letter ("getting" is not "setting").
     """
 
     def __init__(self, vocabulary: Iterable[str], *, cutoff: float = 82.0) -> None:
@@ -179,9 +180,7 @@ class Speller:
         return [self.correct(w) for w in words]
 
     def _closest(self, word: str) -> str:
-        match = process.extractOne(
-            word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=self._cutoff
-        )
-        if match is None or abs(len(match[0]) - len(word)) > 2:
+        match = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=self._cutoff)
+        if match is None or abs(len(match[0]) - len(word)) > 2 or match[0][0] != word[0]:
             return word
         return str(match[0])

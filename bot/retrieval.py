@@ -14,8 +14,9 @@ is built in milliseconds.
 
 from __future__ import annotations
 
+import math
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,9 +50,7 @@ class _Fts5Index:
         self._weights = ", ".join(str(w) for w in weights)
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         cols = ", ".join(_COLUMNS[: len(weights)])
-        self._db.execute(
-            f"CREATE VIRTUAL TABLE doc USING fts5({cols}, tokenize='porter unicode61')"
-        )
+        self._db.execute(f"CREATE VIRTUAL TABLE doc USING fts5({cols}, tokenize='porter unicode61')")
         marks = ", ".join("?" * len(weights))
         rows = [[" ".join(tokens(t)) for t in row] for row in texts]
         self._db.executemany(f"INSERT INTO doc VALUES ({marks})", rows)
@@ -100,6 +99,8 @@ class CuratedRetriever:
             e.id: set(tokens(" ".join((e.title, *e.questions, *e.keywords, e.answer, e.detail))))
             for e in self._entries
         }
+        self._idf = _inverse_document_frequency(self._vocab.values())
+        self._idf_unseen = math.log(len(self._entries) + 1)
 
     def search(self, question: str, *, limit: int = 3) -> list[Hit]:
         words = self._speller.correct_all(tokens(question))
@@ -113,8 +114,23 @@ class CuratedRetriever:
         return hits[:limit]
 
     def _confidence(self, entry: Entry, text: str, meaningful: Sequence[str]) -> float:
-        """Half "how many of the asker's words this entry knows", half "how close a phrasing is"."""
+        """Half "how much of what the asker said this entry knows", half "how close a phrasing is".
+
+        Words are weighted by rarity, so "muse spark", which every entry mentions, cannot make an
+        off-topic question look answered.
+        """
         vocab = self._vocab[entry.id]
-        coverage = sum(1 for w in meaningful if w in vocab) / len(meaningful)
+        weights = [self._idf.get(w, self._idf_unseen) for w in meaningful]
+        known = sum(wt for w, wt in zip(meaningful, weights, strict=True) if w in vocab)
+        coverage = known / sum(weights)
         similarity = max(fuzz.token_set_ratio(text, p) for p in self._phrasings[entry.id]) / 100
         return 0.5 * coverage + 0.5 * similarity
+
+
+def _inverse_document_frequency(documents: Iterable[set[str]]) -> dict[str, float]:
+    docs = list(documents)
+    counts: dict[str, int] = {}
+    for words in docs:
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+    return {w: math.log((len(docs) + 1) / (n + 0.5)) for w, n in counts.items()}

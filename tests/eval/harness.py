@@ -21,8 +21,9 @@ from bot.answer import Answer, Turn
 QUESTIONS = Path(__file__).with_name("questions.yaml")
 SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seed"
 _SAYS_UNKNOWN = re.compile(
-    r"doesn't (give|say|state|report)|does not (give|say|state|report)|gives no|not (given|disclosed|confirmed|announced|stated)"
-    r"|no (figure|timeline|date|details?)|hasn't|has not|isn't (given|known)|unknown",
+    r"(doesn't|does not|don't|do not) (give|say|state|report|describe|list|mention|specify|disclose|name)"
+    r"|gives no|no (confirmed )?(figure|timeline|date|details?)|not (given|disclosed|confirmed|stated)"
+    r"|hasn't|has not|isn't (given|known)",
     re.IGNORECASE,
 )
 _FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w|\.\d)")
