@@ -49,6 +49,7 @@ class Answer:
     stream: AsyncIterator[str] | None = None
     comparison: Comparison | Ranking | None = None
     subject: str = ""
+    title: str = ""
 
     def footer(self) -> str:
         """One italic line naming the sources and their as-of dates; empty if there are none."""

@@ -37,6 +37,10 @@ class Comparison:
         ids = {s.source for r in self.rows for s in r.cells if s} | {r.benchmark.source for r in self.rows}
         return sorted(ids)
 
+    @property
+    def title(self) -> str:
+        return " vs ".join(m.name for m in self.models)
+
     def to_markdown(self) -> str:
         title = " vs ".join(f"**{m.name}**" for m in self.models)
         if not self.rows:
@@ -54,6 +58,10 @@ class Ranking:
     @property
     def source_ids(self) -> list[str]:
         return sorted({s.source for _, s in self.entries} | {self.benchmark.source})
+
+    @property
+    def title(self) -> str:
+        return f"{self.benchmark.name}: ranking"
 
     def to_markdown(self) -> str:
         b = self.benchmark

@@ -20,13 +20,14 @@ from dataclasses import dataclass, replace
 
 from bot.answer import Answer, SourceRef, Turn
 from bot.compare import CompareError, Comparer, Comparison, Ranking
-from bot.knowledge import Benchmark, KnowledgeBase, Model, Score
+from bot.knowledge import Benchmark, Entry, KnowledgeBase, Model, Score
 from bot.mentions import MentionIndex, Mentions
 from bot.query import Speller, content_tokens, tokens
 from bot.retrieval import CuratedRetriever, Retriever
 
 MAX_QUESTION_CHARS = 2000
 CONFIDENCE_THRESHOLD = 0.5
+SUGGEST_THRESHOLD = 0.4
 
 _SCORE_WORDS = frozenset(
     [
@@ -153,6 +154,16 @@ class Engine:
                 return answer
         return self._fallback(greeting=parsed.has(_GREETINGS) and len(parsed.meaningful) <= 2)
 
+    def suggest(self, query: str, *, limit: int = 3) -> list[Answer]:
+        """A few answers for a partial query (inline mode): the best answer, then near matches."""
+        first = self.lookup(query)
+        answers = [first] if first.route != "fallback" else []
+        words = " ".join(self._parse(query).words)
+        for hit in self.retriever.search(words, limit=limit + 1):
+            if hit.confidence >= SUGGEST_THRESHOLD and all(a.subject != hit.entry.id for a in answers):
+                answers.append(self._entry_answer(hit.entry))
+        return answers[:limit]
+
     def compare(self, names: Sequence[str]) -> Answer:
         """`/compare A B …` or `/compare BENCHMARK`; bad names give a helpful fallback answer."""
         try:
@@ -239,11 +250,14 @@ class Engine:
 
     def _from_entries(self, parsed: _Parsed) -> Answer | None:
         entry = self._best_entry(parsed)
-        if entry is None:
-            return None
-        return self._answer(entry.answer, "knowledge", [entry.source], entry.id)
+        return self._entry_answer(entry) if entry is not None else None
 
-    def _best_entry(self, parsed: _Parsed):  # type: ignore[no-untyped-def]
+    def _entry_answer(self, entry: Entry) -> Answer:
+        answer = self._answer(entry.answer, "knowledge", [entry.source], entry.id)
+        answer.title = entry.title
+        return answer
+
+    def _best_entry(self, parsed: _Parsed) -> Entry | None:
         if not any(w.isalpha() and len(w) > 1 for w in parsed.meaningful):
             return None
         hits = self.retriever.search(" ".join(parsed.words), limit=1)
@@ -258,7 +272,9 @@ class Engine:
         if self._asks_what_it_is(parsed) and len(model_ids) == 1:
             lines.append(f"{bench.name} measures: {bench.measures[0].lower()}{bench.measures[1:]}")
         sources = [bench.source, *(s.source for s in bench.scores if s.model in model_ids)]
-        return self._answer("\n".join(lines), "knowledge", sources, bench.id)
+        answer = self._answer("\n".join(lines), "knowledge", sources, bench.id)
+        answer.title = f"{bench.name}: " + ", ".join(self.kb.models[m].name for m in model_ids)
+        return answer
 
     @staticmethod
     def _asks_what_it_is(parsed: _Parsed) -> bool:
@@ -308,6 +324,7 @@ class Engine:
         )
         answer = self._answer(result.to_markdown(), "compare", result.source_ids, subject)
         answer.comparison = result
+        answer.title = result.title
         return answer
 
     def _answer(self, text: str, route: str, source_ids: list[str], subject: str) -> Answer:

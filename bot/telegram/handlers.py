@@ -1,0 +1,200 @@
+"""Telegram handlers: parse the update, ask the engine, hand the answer to `delivery`.
+
+Each handler is a small async function and all of them are registered in `register()`.
+Who may be answered (private chats always; in groups only commands, @mentions and replies to
+the bot) is decided by filters, so the handlers themselves never see group chatter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from dataclasses import dataclass
+from uuid import uuid4
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.answer import Answer
+from bot.charts import ChartCache
+from bot.commands import COMMANDS, EXAMPLES, run_command
+from bot.engine import Engine
+from bot.telegram.delivery import Target, send_answer, send_chart, send_text
+from bot.telegram.render import TELEGRAM_TEXT_LIMIT, render_messages
+
+_LOG = logging.getLogger(__name__)
+SORRY = "Sorry — something went wrong on my side. Please try again in a moment."
+_INLINE_RESULTS = 3
+
+
+@dataclass
+class Services:
+    """What handlers need, kept in `bot_data` so handlers stay plain functions."""
+
+    engine: Engine
+    charts: ChartCache
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    found: Services = context.application.bot_data["services"]
+    return found
+
+
+class _AddressedToBot(filters.MessageFilter):
+    """In a group: a reply to one of the bot's messages, or an @mention of the bot."""
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+            return True
+        return _mentions_bot(message, bot.username, bot.id)
+
+
+def _mentions_bot(message: Message, username: str, bot_id: int) -> bool:
+    wanted = f"@{username}".lower()
+    for entity, text in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
+        if entity.type == MessageEntity.MENTION and text.lower() == wanted:
+            return True
+        if entity.user is not None and entity.user.id == bot_id:
+            return True
+    return False
+
+
+def _question_text(message: Message) -> str:
+    """The message without the bot's @mention, which is addressing, not part of the question."""
+    text = message.text or ""
+    username = message.get_bot().username
+    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+
+
+async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    answer = services(context).engine.lookup(_question_text(message))
+    await _deliver(Target.for_message(message), answer, context)
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name = message.text.split()[0][1:].split("@")[0].lower()
+    answer = run_command(services(context).engine, name, context.args or [])
+    if answer is None:
+        return
+    markup = _examples_keyboard() if name == "start" else None
+    target = Target.for_message(message)
+    if markup is not None:
+        await _send_with_keyboard(target, answer, markup)
+        return
+    await _deliver(target, answer, context)
+
+
+async def on_example(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tap on one of /start's example questions asks it."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    await query.answer()
+    index = int(query.data.removeprefix("ask:")) if query.data.removeprefix("ask:").isdigit() else -1
+    if not 0 <= index < len(EXAMPLES) or not isinstance(query.message, Message):
+        return
+    answer = services(context).engine.lookup(EXAMPLES[index])
+    question = f"_{EXAMPLES[index]}_\n\n"
+    answer.text = question + answer.text
+    await _deliver(Target(context.bot, query.message.chat_id), answer, context)
+
+
+async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.inline_query
+    if query is None:
+        return
+    text = query.query.strip()
+    answers = services(context).engine.suggest(text, limit=_INLINE_RESULTS) if text else []
+    results = [_inline_card(a) for a in answers]
+    await query.answer(results, cache_time=300, is_personal=False)
+
+
+def _inline_card(answer: Answer) -> InlineQueryResultArticle:
+    chunks = render_messages(answer.markdown(), limit=TELEGRAM_TEXT_LIMIT)
+    plain = re.sub(r"<[^>]+>", "", chunks[0]) if chunks else answer.text
+    description = html.unescape(plain)[:120]
+    return InlineQueryResultArticle(
+        id=uuid4().hex,
+        title=(answer.title or "Muse Spark")[:64],
+        description=description,
+        input_message_content=InputTextMessageContent(chunks[0], parse_mode=ParseMode.HTML),
+    )
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log with the traceback for the operator; one short sentence for the user, never details."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        _LOG.info("Bot removed or blocked: %s", error.message)
+        return
+    _LOG.error("Error while handling an update", exc_info=error)
+    if not isinstance(update, Update) or update.effective_message is None:
+        return
+    try:
+        await send_text(Target.for_message(update.effective_message), SORRY)
+    except TelegramError:
+        _LOG.warning("Could not tell the user about the error either")
+
+
+async def _deliver(target: Target, answer: Answer, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send_answer(target, answer)
+    if answer.comparison is None:
+        return
+    png = await asyncio.to_thread(services(context).charts.get_or_render, answer.comparison)
+    if png is not None:
+        await target.bot.send_chat_action(target.chat_id, ChatAction.UPLOAD_PHOTO)
+        await send_chart(target, png, f"**{answer.title}** — {answer.footer() or 'chart'}")
+
+
+async def _send_with_keyboard(target: Target, answer: Answer, markup: InlineKeyboardMarkup) -> None:
+    chunks = render_messages(answer.markdown())
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        await target.bot.send_message(
+            target.chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+        )
+
+
+def _examples_keyboard() -> InlineKeyboardMarkup:
+    buttons = [[InlineKeyboardButton(q, callback_data=f"ask:{i}")] for i, q in enumerate(EXAMPLES)]
+    return InlineKeyboardMarkup(buttons)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Every handler, in one place. Group chatter never matches any of them."""
+    names = [c.name for c in COMMANDS]
+    app.add_handler(CommandHandler(names, on_command))
+    text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
+    app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, on_question))
+    app.add_handler(MessageHandler(text & filters.ChatType.GROUPS & _AddressedToBot(), on_question))
+    app.add_handler(InlineQueryHandler(on_inline_query))
+    app.add_handler(CallbackQueryHandler(on_example, pattern=r"^ask:\d+$"))
+    app.add_error_handler(on_error)

@@ -1,0 +1,86 @@
+"""Flood control: python-telegram-bot's AIORateLimiter, with 429s paused per chat.
+
+AIORateLimiter already keeps the overall (30/s) and per-group (20/min) limits. Two gaps matter
+for a busy bot (DESIGN.md, "Known pitfalls"): it has no per-chat pace for private chats, and a
+`RetryAfter` from one chat pauses *every* request. This subclass asks the parent for no retries
+of its own and instead pauses only the chat that Telegram throttled, for as long as it said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import warnings
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter
+
+_LOG = logging.getLogger(__name__)
+JSONDict = dict[str, Any]
+
+
+class ChatAwareRateLimiter(AIORateLimiter):
+    def __init__(self, *, max_retries: int = 3, private_chat_burst: int = 3) -> None:
+        super().__init__(max_retries=0)
+        # With no retries of its own the parent logs every 429 as an error with a traceback;
+        # this class handles them, and logs them itself at INFO.
+        logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
+        self._chat_retries = max_retries
+        self._burst = private_chat_burst
+        self._paused_until: dict[int | str, float] = {}
+        self._private: dict[int | str, AsyncLimiter] = {}
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        chat_id = _chat_key(data.get("chat_id"))
+        retries = rate_limit_args if rate_limit_args is not None else self._chat_retries
+        for attempt in range(retries + 1):
+            await self._wait_for_chat(chat_id)
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data, 0)
+            except RetryAfter as exc:
+                if attempt == retries or chat_id is None:
+                    raise
+                delay = _seconds(exc)
+                _LOG.info("Telegram asked to wait %.1f s before sending to chat %s", delay, chat_id)
+                self._paused_until[chat_id] = time.monotonic() + float(delay) + 0.1
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _wait_for_chat(self, chat_id: int | str | None) -> None:
+        if chat_id is None:
+            return
+        pause = self._paused_until.get(chat_id, 0.0) - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        if isinstance(chat_id, int) and chat_id > 0:
+            limiter = self._private.setdefault(chat_id, AsyncLimiter(self._burst, self._burst))
+            await limiter.acquire()
+
+
+def _seconds(exc: RetryAfter) -> float:
+    """`retry_after` is becoming a timedelta in python-telegram-bot; accept both, quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def _chat_key(chat_id: object) -> int | str | None:
+    if chat_id is None:
+        return None
+    with contextlib.suppress(TypeError, ValueError):
+        return int(chat_id)  # type: ignore[call-overload, no-any-return]
+    return str(chat_id)
