@@ -15,9 +15,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.figure import Figure  # noqa: E402  (the backend must be chosen first)
+from matplotlib.figure import Figure
 
-from bot.compare import Comparison, Ranking  # noqa: E402
+from bot.compare import Comparison, Ranking
 
 _COLOURS = ("#1f6feb", "#f0883e", "#3fb950", "#a371f7", "#db61a2", "#8b949e", "#d29922")
 _SCORE_UNIT = "score"
@@ -68,9 +68,10 @@ def _comparison_chart(c: Comparison) -> bytes | None:
     height = 0.8 / len(c.models)
     for i, model in enumerate(c.models):
         ys = [r_i + i * height for r_i in range(len(rows))]
-        values = [r.cells[i].value if r.cells[i] else 0.0 for r in rows]
+        cells = [r.cells[i] for r in rows]
+        values = [c.value if c else 0.0 for c in cells]
         bars = ax.barh(ys, values, height=height * 0.95, color=_COLOURS[i % len(_COLOURS)], label=model.name)
-        labels = [r.benchmark.format_value(r.cells[i].value) if r.cells[i] else "—" for r in rows]  # type: ignore[union-attr]
+        labels = [r.benchmark.format_value(c.value) if c else "—" for r, c in zip(rows, cells, strict=True)]
         ax.bar_label(bars, labels=labels, padding=3, fontsize=8)
     ax.set_yticks([r_i + height * (len(c.models) - 1) / 2 for r_i in range(len(rows))])
     ax.set_yticklabels([r.benchmark.label for r in rows])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,9 @@ from bot.answer import Answer, Turn
 from bot.commands import COMMANDS, run_command
 from bot.engine import Engine
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.llm.base import LLMError
+from bot.llm.factory import build_backend
+from bot.logs import setup_logging
 from bot.settings import Settings
 
 
@@ -32,11 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args) or 0)
-    except (UserError, KnowledgeError) as exc:
+    except (UserError, KnowledgeError, LLMError) as exc:
         print(f"musebot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `musebot … | head`: the reader left, nothing to report
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,9 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _engine(settings: Settings | None = None) -> Engine:
+def _engine(settings: Settings | None = None, *, with_llm: bool = True) -> Engine:
     settings = settings or Settings()
-    return Engine(load_knowledge(settings.knowledge_dir))
+    setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, settings.secrets())
+    llm = build_backend(settings) if with_llm else None
+    return Engine(load_knowledge(settings.knowledge_dir), llm=llm)
 
 
 def _cmd_knowledge_check(args: argparse.Namespace) -> int:
@@ -79,71 +87,101 @@ def _cmd_knowledge_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    answer = asyncio.run(_answer_once(" ".join(args.question)))
-    if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
-    else:
-        print(answer.markdown())
+    return asyncio.run(_ask(" ".join(args.question), as_json=args.json))
+
+
+async def _ask(question: str, *, as_json: bool) -> int:
+    engine = _engine()
+    try:
+        answer = await engine.answer(question)
+        if as_json:
+            await answer.collect()
+            print(json.dumps(answer.to_json(), ensure_ascii=False))
+        else:
+            await _print_answer(answer)
+    finally:
+        if engine.llm is not None:
+            await engine.llm.aclose()
     return 0
 
 
-async def _answer_once(question: str) -> Answer:
-    answer = _engine().lookup(question)
-    await answer.collect()
-    return answer
+async def _print_answer(answer: Answer) -> None:
+    """Streamed answers appear as they are written; the source line follows."""
+    if answer.stream is None:
+        print(answer.markdown())
+        return
+    parts = []
+    async for chunk in answer.stream:
+        parts.append(chunk)
+        print(chunk, end="", flush=True)
+    answer.text, answer.stream = "".join(parts), None
+    footer = answer.footer()
+    print(f"\n\n{footer}" if footer else "")
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    answer = _engine().compare(args.names)
+    answer = _engine(with_llm=False).compare(args.names)
     print(answer.markdown())
     return 0 if answer.route == "compare" else 1
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
+    return asyncio.run(_chat())
+
+
+async def _chat() -> int:
     engine = _engine()
     _enable_line_editing()
     print("Muse Bot — ask about Meta's Muse Spark. /help for commands, Ctrl-D to leave.")
     history: list[Turn] = []
-    while True:
-        try:
-            line = input("you> ").strip()
-        except EOFError:
-            print()
-            return 0
-        if not line:
-            continue
-        answer = _chat_reply(engine, line, history)
-        if answer is None:
-            return 0
-        print(f"\n{answer.markdown()}\n")
+    try:
+        while True:
+            try:
+                line = (await asyncio.to_thread(input, "you> ")).strip()
+            except EOFError:
+                print()
+                return 0
+            if line and not await _chat_turn(engine, line, history):
+                return 0
+    finally:
+        if engine.llm is not None:
+            await engine.llm.aclose()
 
 
-def _chat_reply(engine: Engine, line: str, history: list[Turn]) -> Answer | None:
-    """One turn of the terminal chat; None means the user asked to leave."""
-    if line.startswith("/"):
+async def _chat_turn(engine: Engine, line: str, history: list[Turn]) -> bool:
+    """One turn of the terminal chat; False means the user asked to leave."""
+    if line in {"/quit", "/exit"}:
+        return False
+    if line == "/reset":
+        history.clear()
+        print("\nHistory cleared.\n")
+        return True
+    question, use_llm = line, False
+    if line.startswith("/ask"):
+        question, use_llm = line[4:].strip(), True
+    elif line.startswith("/"):
         name, *rest = line[1:].split()
-        if name in {"quit", "exit"}:
-            return None
-        if name == "reset":
-            history.clear()
-            return Answer("History cleared.", "knowledge")
-        answer = run_command(engine, name, rest)
-        if answer is None:
-            known = " ".join(f"/{c.name}" for c in COMMANDS)
-            return Answer(f"Unknown command /{name}. Try: {known}", "fallback")
-        return answer
-    answer = engine.lookup(line, history)
-    history.extend([Turn("user", line), Turn("assistant", answer.text)])
+        answer = run_command(engine, name, rest) or _unknown_command(name)
+        print(f"\n{answer.markdown()}\n")
+        return True
+    answer = await engine.answer(question, history, use_llm=use_llm)
+    print()
+    await _print_answer(answer)
+    print()
+    history.extend([Turn("user", question), Turn("assistant", answer.text)])
     del history[:-12]
-    return answer
+    return True
+
+
+def _unknown_command(name: str) -> Answer:
+    known = " ".join(f"/{c.name}" for c in COMMANDS)
+    return Answer(f"Unknown command /{name}. Try: {known} /ask /reset /quit", "fallback")
 
 
 def _enable_line_editing() -> None:
     """Arrow keys and history in `input()`, where the platform has readline."""
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401
-    except ImportError:
-        pass
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

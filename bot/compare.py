@@ -7,11 +7,12 @@ characters wide for two models, a compact list when more models would not fit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.knowledge import Benchmark, KnowledgeBase, Model, Score
 from bot.mentions import MentionIndex
+from bot.query import tokens
 
 PHONE_WIDTH = 34
 
@@ -80,17 +81,21 @@ class Comparer:
         self._kb = kb
         self._mentions = mentions
 
-    def compare(self, names: Sequence[str]) -> Comparison | Ranking:
-        """`[benchmark]` ranks; two or more models compare; anything else explains itself."""
+    def compare(self, names: Sequence[str], *, mend: Callable[[str], str] = str) -> Comparison | Ranking:
+        """`[benchmark]` ranks; two or more models compare; anything else explains itself.
+
+        `mend` corrects typos ("muse sprak"); a name is tried as typed first, then mended.
+        """
         names = [n for n in names if n.strip()]
         if not names:
             raise CompareError(self.usage())
         if len(names) == 1:
-            bench = self._mentions.resolve_benchmark(names[0])
+            bench = self._mentions.resolve_benchmark(names[0]) or self._mentions.resolve_benchmark(
+                mend(names[0])
+            )
             if bench is not None:
                 return self.rank(bench.id)
-        models = [self._model(n) for n in names]
-        return self.compare_models([m.id for m in models])
+        return self.compare_models([m.id for m in self._models(names, mend)])
 
     def compare_models(self, model_ids: Sequence[str]) -> Comparison:
         models = tuple(self._kb.models[i] for i in dict.fromkeys(model_ids))
@@ -114,8 +119,20 @@ class Comparer:
             f"Models: {models}\nBenchmarks: {benches}"
         )
 
-    def _model(self, name: str) -> Model:
-        model = self._mentions.resolve_model(name)
+    def _models(self, names: Sequence[str], mend: Callable[[str], str]) -> list[Model]:
+        """Each name as one model; failing that, the words read as one phrase, since
+        `/compare muse spark gpt 5.4` arrives split at every space."""
+        try:
+            return [self._model(n, mend) for n in names]
+        except CompareError:
+            phrase = mend(" ".join(names))
+            found = self._mentions.find(tokens(phrase))
+            if found.models and not found.benchmarks and len(found.consumed) == len(tokens(phrase)):
+                return [self._kb.models[m] for m in found.models]
+            raise
+
+    def _model(self, name: str, mend: Callable[[str], str]) -> Model:
+        model = self._mentions.resolve_model(name) or self._mentions.resolve_model(mend(name))
         if model is not None:
             return model
         bench = self._mentions.resolve_benchmark(name)
@@ -124,7 +141,7 @@ class Comparer:
                 f"'{name}' is a benchmark: compare it on its own (`/compare {bench.id}`), "
                 "or compare two models."
             )
-        hint = self._mentions.suggest(name)
+        hint = self._mentions.suggest(name, kinds=frozenset({"model"}))
         did_you_mean = f" — did you mean {' or '.join(hint)}?" if hint else "."
         known = ", ".join(m.name for m in self._kb.models.values())
         raise CompareError(f"Unknown model '{_clip(name)}'{did_you_mean}\nKnown models: {known}.")
@@ -150,11 +167,16 @@ def _shows_mode(model: Model, score: Score) -> bool:
     return bool(score.mode) and score.mode.lower() not in model.name.lower()  # type: ignore[union-attr]
 
 
-def _cell(bench: Benchmark, model: Model, score: Score | None, leader: bool) -> str:
+def _cell(
+    bench: Benchmark, model: Model, score: Score | None, leader: bool, *, spell_mode: bool = False
+) -> str:
+    """A table cell: "42.5* T" in the grid (legend below), "42.5 (Thinking)" in the list."""
     if score is None:
         return "—"
     mark = "*" if leader else ""
-    mode = f" {_mode_letter(score.mode)}" if _shows_mode(model, score) and score.mode else ""
+    mode = ""
+    if _shows_mode(model, score) and score.mode:
+        mode = f" ({score.mode})" if spell_mode else f" {_mode_letter(score.mode)}"
     return f"{bench.format_value(score.value)}{mark}{mode}"
 
 
@@ -195,7 +217,9 @@ def _list(c: Comparison) -> str:
     for r in c.rows:
         lines = [f"**{r.benchmark.name}**"]
         for i, (m, s) in enumerate(zip(c.models, r.cells, strict=True)):
-            lines.append(f"{'★' if i in r.leaders else '·'} {m.name}: {_cell(r.benchmark, m, s, False)}")
+            lines.append(
+                f"{'★' if i in r.leaders else '·'} {m.name}: {_cell(r.benchmark, m, s, False, spell_mode=True)}"
+            )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -15,15 +15,35 @@ Short fragments ("and gemini?") borrow the models and benchmarks of the previous
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 
 from bot.answer import Answer, SourceRef, Turn
 from bot.compare import CompareError, Comparer, Comparison, Ranking
 from bot.knowledge import Benchmark, Entry, KnowledgeBase, Model, Score
+from bot.llm.base import (
+    BackendMisconfigured,
+    BackendUnavailable,
+    ChatMessage,
+    ImagePart,
+    LLMBackend,
+    LLMError,
+    StreamInterrupted,
+)
 from bot.mentions import MentionIndex, Mentions
+from bot.prompt import build_messages, relevant_source_ids
 from bot.query import Speller, content_tokens, tokens
 from bot.retrieval import CuratedRetriever, Retriever
+
+_LOG = logging.getLogger(__name__)
+CUT_NOTE = "\n\n_(The answer was cut off here. Ask again for the rest.)_"
+MISCONFIGURED_NOTE = (
+    "I can't reach my language model right now because it is not set up correctly, so I can "
+    "only answer from my knowledge base. (Operator: the log says what to fix.)"
+)
+UNAVAILABLE_NOTE = "My language model is busy or unreachable right now. Please try again in a minute."
+NO_IMAGES_NOTE = "The language model configured for me cannot see images. Ask me in words instead."
 
 MAX_QUESTION_CHARS = 2000
 CONFIDENCE_THRESHOLD = 0.5
@@ -97,6 +117,8 @@ _COMPARE_WORDS = frozenset(["compare", "comparison", "vs", "versus", "against", 
 _GREETINGS = frozenset(["hi", "hello", "hey", "hiya", "howdy", "yo", "start", "help", "morning", "evening"])
 _MEASURE_WORDS = frozenset(["measure", "measures", "measured", "test", "tests", "tested", "mean", "means"])
 _ALL_MODELS_WORDS = frozenset(["models", "all", "others", "other", "everyone", "rivals", "competitors"])
+_REFERRING = frozenset(["that", "it", "this", "those", "these", "they", "them", "there"])
+_THANKS = frozenset(["thanks", "thank", "thx", "ty", "cheers", "ok", "okay", "cool", "great", "nice", "bye"])
 _FOLLOW_UP_MAX_WORDS = 6
 
 
@@ -118,8 +140,11 @@ class _Parsed:
 class Engine:
     """Answers from one knowledge base. Cheap to call; build once per knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, *, retriever: Retriever | None = None) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, *, retriever: Retriever | None = None, llm: LLMBackend | None = None
+    ) -> None:
         self.kb = kb
+        self.llm = llm
         self.mentions = MentionIndex(kb)
         self.speller = Speller(self._vocabulary())
         self.comparer = Comparer(kb, self.mentions)
@@ -136,12 +161,64 @@ class Engine:
 
     # -- public -------------------------------------------------------------------------------
 
+    async def answer(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        images: Sequence[ImagePart] = (),
+        use_llm: bool = False,
+    ) -> Answer:
+        """The knowledge base first; the LLM for what it cannot answer (or when asked: `/ask`).
+
+        For route `llm` the answer's `stream` yields the text as the model writes it; backend
+        failures arrive in that stream as a sentence for the user, never as an exception.
+        """
+        question = question.strip()[:MAX_QUESTION_CHARS]
+        if not use_llm and not images:
+            found = self.lookup(question, history)
+            if found.route != "fallback" or found.subject == "greeting":
+                return found
+        if self.llm is None and not images:
+            return self._fallback(llm_hint=True)
+        if images and not self.sees_images:
+            return Answer(NO_IMAGES_NOTE, "fallback")
+        assert self.llm is not None
+        messages = build_messages(self.kb, self.retriever, question, history, images)
+        sources = SourceRef.lookup(self.kb, relevant_source_ids(self.kb, self.retriever, question))
+        return Answer("", "llm", sources, stream=self._stream(self.llm, messages), subject="llm")
+
+    @property
+    def sees_images(self) -> bool:
+        return self.llm is not None and self.llm.supports_images
+
+    @staticmethod
+    async def _stream(llm: LLMBackend, messages: list[ChatMessage]) -> AsyncIterator[str]:
+        produced = False
+        try:
+            async for chunk in llm.stream(messages):
+                produced = produced or bool(chunk.strip())
+                yield chunk
+        except StreamInterrupted as exc:
+            _LOG.warning("LLM stream cut off: %s", exc)
+            yield CUT_NOTE
+        except BackendMisconfigured as exc:
+            _LOG.error("LLM backend misconfigured: %s", exc)
+            yield CUT_NOTE if produced else MISCONFIGURED_NOTE
+        except (BackendUnavailable, LLMError) as exc:
+            _LOG.warning("LLM backend unavailable: %s", exc)
+            yield CUT_NOTE if produced else UNAVAILABLE_NOTE
+
     def lookup(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer from the knowledge base alone; route `fallback` when it has nothing to say."""
         question = question.strip()[:MAX_QUESTION_CHARS]
         parsed = self._parse(question)
         if not parsed.meaningful:
             return self._fallback(greeting=parsed.has(_GREETINGS) or not parsed.words)
+        if set(parsed.meaningful) <= _THANKS:
+            return Answer(
+                "You're welcome! Ask me anything else about Muse Spark.", "fallback", subject="greeting"
+            )
         parsed = self._with_context(parsed, history)
         for step in (
             self._from_scores,
@@ -167,12 +244,15 @@ class Engine:
     def compare(self, names: Sequence[str]) -> Answer:
         """`/compare A B …` or `/compare BENCHMARK`; bad names give a helpful fallback answer."""
         try:
-            result = self.comparer.compare(names)
+            result = self.comparer.compare(names, mend=self._mend)
         except CompareError as exc:
             return Answer(str(exc), "fallback")
         return self._comparison_answer(result)
 
     # -- parsing and context ------------------------------------------------------------------
+
+    def _mend(self, name: str) -> str:
+        return " ".join(self.speller.correct_all(tokens(name)))
 
     def _parse(self, text: str) -> _Parsed:
         words = self.speller.correct_all(tokens(text))
@@ -191,8 +271,11 @@ class Engine:
             m = replace(m, benchmarks=previous.benchmarks or previous.topics)
         elif benchmarks and not m.models:
             m = replace(m, benchmarks=benchmarks, models=previous.models)
-        elif m.empty and self._best_entry(parsed) is None:
-            m = previous
+        elif m.empty and (
+            (parsed.has(_REFERRING) and previous.benchmarks) or self._best_entry(parsed) is None
+        ):
+            # Positions of the previous question's words mean nothing in this one.
+            m = replace(previous, consumed=frozenset())
         return replace(parsed, mentions=m)
 
     def _previous_mentions(self, history: Sequence[Turn]) -> Mentions | None:
@@ -281,7 +364,7 @@ class Engine:
         """ "what does hle measure", "what is arc agi 2": everything said is the benchmark's name."""
         if parsed.has(_MEASURE_WORDS):
             return True
-        named = {parsed.words[i] for i in parsed.mentions.consumed}
+        named = {parsed.words[i] for i in parsed.mentions.consumed if i < len(parsed.words)}
         return all(w in named for w in parsed.meaningful)
 
     def _score_line(self, bench: Benchmark, model: Model, parsed: _Parsed) -> str:
@@ -330,7 +413,7 @@ class Engine:
     def _answer(self, text: str, route: str, source_ids: list[str], subject: str) -> Answer:
         return Answer(text, route, SourceRef.lookup(self.kb, source_ids), subject=subject)  # type: ignore[arg-type]
 
-    def _fallback(self, *, greeting: bool = False) -> Answer:
+    def _fallback(self, *, greeting: bool = False, llm_hint: bool = False) -> Answer:
         head = "Hi! I'm Muse Bot." if greeting else "That's outside what I know."
         text = (
             f"{head} I answer questions about Meta's **Muse Spark**: its release and team, "
@@ -339,4 +422,9 @@ class Engine:
             "Try: _what did muse spark score on healthbench?_ · _what is contemplating mode?_ · "
             "`/compare muse-spark gpt-5.4`"
         )
-        return Answer(text, "fallback")
+        if llm_hint:
+            text += (
+                "\n\n_For other questions my operator can connect a language model "
+                "(`LLM_PROVIDER` in the bot's settings)._"
+            )
+        return Answer(text, "fallback", subject="greeting" if greeting else "")

@@ -196,6 +196,13 @@ def default_knowledge_dir() -> Path:
     return bundled if bundled.is_dir() else here.parent / "knowledge"
 
 
+_SINGULAR = {
+    "sources": "source",
+    "models": "model",
+    "benchmarks": "benchmark",
+    "entries": "entry",
+    "unknowns": "unknown",
+}
 _FILE_KINDS: dict[str, tuple[type[_Strict], str]] = {
     "sources": (_SourcesFile, "sources"),
     "models": (_ModelsFile, "models"),
@@ -211,6 +218,7 @@ def load_knowledge(root: Path | None = None) -> KnowledgeBase:
     if not root.is_dir():
         raise KnowledgeError(f"{root}: knowledge folder not found")
     items: dict[str, dict[str, Any]] = {kind: {} for kind in _FILE_KINDS}
+    origin: dict[tuple[str, str], Path] = {}
     files = sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml"})
     if not files:
         raise KnowledgeError(f"{root}: no .yaml files in the knowledge folder")
@@ -218,10 +226,13 @@ def load_knowledge(root: Path | None = None) -> KnowledgeBase:
         kind, objects = _parse_file(path)
         for obj in objects:
             if obj.id in items[kind]:
-                raise KnowledgeError(f"{path}: duplicate {kind[:-1]} id '{obj.id}'")
+                raise KnowledgeError(f"{path}: duplicate {_SINGULAR[kind]} id '{obj.id}'")
             items[kind][obj.id] = obj
+            origin[(_SINGULAR[kind], obj.id)] = path
     kb = KnowledgeBase(root=root, **items)
-    _check_references(kb)
+    problems = list(_reference_problems(kb))
+    if problems:
+        raise KnowledgeError("; ".join(f"{origin[(kind, ident)]}: {msg}" for kind, ident, msg in problems))
     return kb
 
 
@@ -251,37 +262,44 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def _check_references(kb: KnowledgeBase) -> None:
-    problems: list[str] = []
+Problem = tuple[str, str, str]  # (kind, id) of the object at fault, and what is wrong
 
-    def need(kind: str, ident: str, table: dict[str, Any], owner: str) -> None:
-        if ident not in table:
-            problems.append(f"{owner} refers to unknown {kind} '{ident}'")
 
+def _reference_problems(kb: KnowledgeBase) -> Iterable[Problem]:
+    """Every id that points nowhere, attributed to the object (and so the file) that holds it."""
     for m in kb.models.values():
-        need("source", m.source, kb.sources, f"model '{m.id}'")
-        if m.variant_of:
-            need("model", m.variant_of, kb.models, f"model '{m.id}'")
+        if m.source not in kb.sources:
+            yield "model", m.id, f"model '{m.id}' refers to unknown source '{m.source}'"
+        if m.variant_of and m.variant_of not in kb.models:
+            yield "model", m.id, f"model '{m.id}' refers to unknown model '{m.variant_of}'"
     for b in kb.benchmarks.values():
-        need("source", b.source, kb.sources, f"benchmark '{b.id}'")
+        if b.source not in kb.sources:
+            yield "benchmark", b.id, f"benchmark '{b.id}' refers to unknown source '{b.source}'"
         for s in b.scores:
-            need("model", s.model, kb.models, f"benchmark '{b.id}'")
-            need("source", s.source, kb.sources, f"benchmark '{b.id}' score for '{s.model}'")
+            if s.model not in kb.models:
+                yield "benchmark", b.id, f"benchmark '{b.id}' refers to unknown model '{s.model}'"
+            if s.source not in kb.sources:
+                yield (
+                    "benchmark",
+                    b.id,
+                    f"benchmark '{b.id}' score for '{s.model}' refers to unknown source '{s.source}'",
+                )
     for e in kb.entries.values():
-        need("source", e.source, kb.sources, f"entry '{e.id}'")
+        if e.source not in kb.sources:
+            yield "entry", e.id, f"entry '{e.id}' refers to unknown source '{e.source}'"
         for r in e.related:
-            need("entry", r, kb.entries, f"entry '{e.id}'")
+            if r not in kb.entries:
+                yield "entry", e.id, f"entry '{e.id}' refers to unknown entry '{r}'"
     for u in kb.unknowns.values():
-        need("source", u.source, kb.sources, f"unknown '{u.id}'")
-    problems.extend(_alias_clashes(kb))
-    if problems:
-        raise KnowledgeError(f"{kb.root}: " + "; ".join(problems))
+        if u.source not in kb.sources:
+            yield "unknown", u.id, f"unknown '{u.id}' refers to unknown source '{u.source}'"
+    yield from _alias_clashes(kb)
 
 
-def _alias_clashes(kb: KnowledgeBase) -> Iterable[str]:
+def _alias_clashes(kb: KnowledgeBase) -> Iterable[Problem]:
     """An alias that names two models would make /compare pick one silently."""
     owner: dict[str, str] = {}
     for m in kb.models.values():
-        for alias in {m.id, m.name.lower(), *(a.lower() for a in m.aliases)}:
+        for alias in sorted({m.id, m.name.lower(), *(a.lower() for a in m.aliases)}):
             if owner.setdefault(alias, m.id) != m.id:
-                yield f"alias '{alias}' names both '{owner[alias]}' and '{m.id}'"
+                yield "model", m.id, f"alias '{alias}' names both '{owner[alias]}' and '{m.id}'"

@@ -101,7 +101,9 @@ class MentionIndex:
             return self._kb.benchmarks[named[0]]
         return None
 
-    def suggest(self, name: str, *, limit: int = 3) -> list[str]:
+    def suggest(
+        self, name: str, *, limit: int = 3, kinds: frozenset[str] = frozenset({"model", "benchmark"})
+    ) -> list[str]:
         """Display names of the closest models or benchmarks, for a "did you mean" line."""
         query = " ".join(tokens(name))
         matches = process.extract(query, list(self._labels), scorer=fuzz.WRatio, limit=12)
@@ -110,7 +112,7 @@ class MentionIndex:
             if score < 60:
                 continue
             kind, ident = self._labels[label]
-            if kind == "topic":
+            if kind not in kinds:
                 continue
             display = self._kb.models[ident].name if kind == "model" else self._kb.benchmarks[ident].name
             if display not in names:

@@ -163,7 +163,7 @@ class Speller:
     ("arc" → "are"), and people rarely mistype the first letter ("getting" is not "setting").
     """
 
-    def __init__(self, vocabulary: Iterable[str], *, cutoff: float = 82.0) -> None:
+    def __init__(self, vocabulary: Iterable[str], *, cutoff: float = 80.0) -> None:
         self._vocabulary = sorted({w for w in vocabulary if w.isalpha() and len(w) >= 3})
         self._known = frozenset(self._vocabulary)
         self._cutoff = cutoff

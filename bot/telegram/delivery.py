@@ -126,3 +126,16 @@ async def _retry_gateway_errors(target: Target, send: _Send) -> Message:
             _LOG.warning("Telegram answered %r; sending again", exc.message)
             await asyncio.sleep(0.5 * 2**attempt)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def edit_html(target: Target, message_id: int, html: str) -> None:
+    """Replace a message's text; an unchanged text or a vanished message is not an error."""
+    try:
+        await target.bot.edit_message_text(html, target.chat_id, message_id, parse_mode=ParseMode.HTML)
+    except BadRequest as exc:
+        text = exc.message.lower()
+        if "not modified" in text or "message to edit not found" in text:
+            return
+        if "parse entities" not in text:
+            raise
+        await target.bot.edit_message_text(html_to_plain(html), target.chat_id, message_id)

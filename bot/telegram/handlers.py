@@ -11,7 +11,7 @@ import asyncio
 import html
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import uuid4
 
 from telegram import (
@@ -27,20 +27,25 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.answer import Answer
 from bot.charts import ChartCache
 from bot.commands import COMMANDS, EXAMPLES, run_command
-from bot.engine import Engine
+from bot.engine import NO_IMAGES_NOTE, Engine
+from bot.llm.base import ImagePart
+from bot.store import Store
 from bot.telegram.delivery import Target, send_answer, send_chart, send_text
 from bot.telegram.render import TELEGRAM_TEXT_LIMIT, render_messages
+from bot.telegram.streaming import StreamPolicy, stream_answer
 
 _LOG = logging.getLogger(__name__)
 SORRY = "Sorry — something went wrong on my side. Please try again in a moment."
@@ -53,6 +58,16 @@ class Services:
 
     engine: Engine
     charts: ChartCache
+    store: Store
+    history_turns: int = 6
+    stream_policy: StreamPolicy = field(default_factory=StreamPolicy)
+
+
+CHAT_COMMANDS = (
+    ("ask", "ask the language model directly: /ask QUESTION"),
+    ("reset", "forget this chat's conversation history"),
+)
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -83,17 +98,85 @@ def _mentions_bot(message: Message, username: str, bot_id: int) -> bool:
 
 def _question_text(message: Message) -> str:
     """The message without the bot's @mention, which is addressing, not part of the question."""
-    text = message.text or ""
+    text = message.text or message.caption or ""
     username = message.get_bot().username
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+
+
+async def skip_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After a crash Telegram sends the unconfirmed updates again: answer each one once."""
+    if not services(context).store.first_time(update.update_id):
+        _LOG.info("Update %s was handled before a restart; skipping it", update.update_id)
+        raise ApplicationHandlerStop
 
 
 async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    answer = services(context).engine.lookup(_question_text(message))
-    await _deliver(Target.for_message(message), answer, context)
+    await _answer(message, _question_text(message), context)
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/ask QUESTION`: straight to the language model, grounded like any other answer."""
+    message = update.effective_message
+    if message is None:
+        return
+    question = " ".join(context.args or []).strip()
+    if not question:
+        await send_text(
+            Target.for_message(message),
+            "Usage: `/ask QUESTION`, e.g. `/ask why does health matter so much for Meta?`",
+        )
+        return
+    await _answer(message, question, context, use_llm=True)
+
+
+async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo with a question goes to the language model, if it can see images."""
+    message = update.effective_message
+    if message is None or not message.photo:
+        return
+    question = _question_text(message) or "What is in this picture?"
+    largest = max(message.photo, key=lambda p: p.file_size or p.width * p.height)
+    if (largest.file_size or 0) > MAX_PHOTO_BYTES:
+        await send_text(
+            Target.for_message(message), "That picture is too large for me; please send a smaller one."
+        )
+        return
+    if not services(context).engine.sees_images:
+        await send_text(Target.for_message(message), NO_IMAGES_NOTE)
+        return
+    data = bytes(await (await largest.get_file()).download_as_bytearray())
+    await _answer(message, question, context, images=[ImagePart(data, "image/jpeg")])
+
+
+async def on_reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    services(context).store.forget(message.chat_id)
+    await send_text(Target.for_message(message), "Done: I've forgotten this chat's conversation.")
+
+
+async def _answer(
+    message: Message,
+    question: str,
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    use_llm: bool = False,
+    images: list[ImagePart] | None = None,
+) -> None:
+    svc = services(context)
+    history = svc.store.history(message.chat_id, turns=svc.history_turns)
+    answer = await svc.engine.answer(question, history, images=images or (), use_llm=use_llm)
+    target = Target.for_message(message)
+    if answer.stream is not None:
+        private = message.chat.type == "private"
+        await stream_answer(target, answer, private=private, policy=svc.stream_policy)
+    else:
+        await _deliver(target, answer, context)
+    svc.store.remember(message.chat_id, question, answer.text)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -121,7 +204,7 @@ async def on_example(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     index = int(query.data.removeprefix("ask:")) if query.data.removeprefix("ask:").isdigit() else -1
     if not 0 <= index < len(EXAMPLES) or not isinstance(query.message, Message):
         return
-    answer = services(context).engine.lookup(EXAMPLES[index])
+    answer = await services(context).engine.answer(EXAMPLES[index])
     question = f"_{EXAMPLES[index]}_\n\n"
     answer.text = question + answer.text
     await _deliver(Target(context.bot, query.message.chat_id), answer, context)
@@ -190,11 +273,14 @@ def _examples_keyboard() -> InlineKeyboardMarkup:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler, in one place. Group chatter never matches any of them."""
-    names = [c.name for c in COMMANDS]
-    app.add_handler(CommandHandler(names, on_command))
+    app.add_handler(TypeHandler(Update, skip_repeats), group=-1)
+    app.add_handler(CommandHandler([c.name for c in COMMANDS], on_command))
+    app.add_handler(CommandHandler("ask", on_ask))
+    app.add_handler(CommandHandler("reset", on_reset))
+    addressed = filters.ChatType.PRIVATE | (filters.ChatType.GROUPS & _AddressedToBot())
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
-    app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, on_question))
-    app.add_handler(MessageHandler(text & filters.ChatType.GROUPS & _AddressedToBot(), on_question))
+    app.add_handler(MessageHandler(text & addressed, on_question))
+    app.add_handler(MessageHandler(filters.PHOTO & ~filters.UpdateType.EDITED & addressed, on_photo))
     app.add_handler(InlineQueryHandler(on_inline_query))
     app.add_handler(CallbackQueryHandler(on_example, pattern=r"^ask:\d+$"))
     app.add_error_handler(on_error)

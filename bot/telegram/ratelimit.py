@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import warnings
 import logging
 import time
+import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any
 

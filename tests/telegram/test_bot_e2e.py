@@ -19,6 +19,7 @@ from bot.engine import Engine
 from bot.knowledge import load_knowledge
 from bot.logs import setup_logging
 from bot.settings import Settings
+from bot.store import Store
 from bot.telegram.app import _publish_commands, build_application
 from bot.telegram.handlers import SORRY
 from tests.fakes.telegram_api import FakeBotAPI
@@ -41,7 +42,7 @@ def _settings(api: FakeBotAPI, **extra: Any) -> Settings:
 
 
 async def _start(api: FakeBotAPI, engine: Engine) -> Application:  # type: ignore[type-arg]
-    app = build_application(_settings(api), engine)
+    app = build_application(_settings(api), engine, Store(":memory:"))
     await app.initialize()
     await _publish_commands(app)
     await app.start()
@@ -162,10 +163,10 @@ async def test_compare_benchmark_ranks_and_bad_names_get_help(bot: FakeBotAPI) -
     ranking, _chart = await bot.wait_for_messages(USER, 2)
     text = _text(ranking)
     assert text.index("50.2") < text.index("48.4") < text.index("43.9")
-    bot.message(USER, "/compare spork gpt")
+    bot.message(USER, "/compare gpt-6 spark")
     bot.message(USER, "/compare")
     *_, unknown, usage = await bot.wait_for_messages(USER, 4)
-    assert "Unknown model 'spork'" in _text(unknown) and "Muse Spark" in _text(unknown)
+    assert "Unknown model 'gpt-6'" in _text(unknown) and "did you mean GPT-5.4" in _text(unknown)
     assert "Usage" in _text(usage)
     assert len(bot.calls_to("sendPhoto")) == 1
 

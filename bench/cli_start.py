@@ -1,0 +1,60 @@
+"""`musebot ask "..."` wall time per process, as a ratio to `python -c pass` from the same run.
+
+Process start is what a user of `musebot ask` (or a container health check) waits for: the
+interpreter, the imports, loading the knowledge base and one answer.
+
+    .venv/bin/python bench/cli_start.py [--runs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import median, table
+
+QUESTION = "what did muse spark score on healthbench hard"
+
+
+def _time(cmd: list[str], runs: int, cwd: str) -> list[float]:
+    env = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN", "KNOWLEDGE_DIR"}}
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    runs = parser.parse_args().runs
+    musebot = Path(sys.executable).with_name("musebot")
+    cmds = {
+        "`python -c pass` (baseline)": [sys.executable, "-c", "pass"],
+        "`python -c 'import bot.cli'`": [sys.executable, "-c", "import bot.cli"],
+        '`musebot ask "<score question>"`': [str(musebot), "ask", QUESTION],
+        "`musebot ask --json …`": [str(musebot), "ask", "--json", QUESTION],
+    }
+    with tempfile.TemporaryDirectory() as cwd:  # from any folder, with no .env
+        for cmd in cmds.values():
+            _time(cmd, 1, cwd)  # warm the OS file cache
+        results = {name: median(_time(cmd, runs, cwd)) for name, cmd in cmds.items()}
+    base = next(iter(results.values()))
+    print(f"## CLI start — median of {runs} runs each\n")
+    print(
+        table(
+            ["command", "median", "÷ `python -c pass`"],
+            [[name, f"{t * 1e3:.0f} ms", f"{t / base:.1f}×"] for name, t in results.items()],
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

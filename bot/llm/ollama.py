@@ -1,0 +1,77 @@
+"""Ollama's native chat API (`/api/chat`, streamed as newline-delimited JSON).
+
+Used instead of Ollama's OpenAI-compatible endpoint because the native one reports a missing
+model plainly (so we can say `ollama pull MODEL`), takes images as bare base64, and keeps a
+thinking model's reasoning in `message.thinking`, which is never shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from typing import Any, ClassVar
+
+from bot.llm.base import ChatMessage, ErrorDetail, HTTPBackend, WireRequest, error_detail
+from bot.llm.sse import aiter_ndjson
+
+__all__ = ["OllamaBackend"]
+
+_VISION_MODELS = re.compile(
+    r"llava|vision|-vl|vl:|vl$|bakllava|moondream|minicpm-v|gemma3|qwen2\.5vl|mistral-small3|granite3\.2-vision",
+    re.IGNORECASE,
+)
+
+
+class OllamaBackend(HTTPBackend):
+    """POST `{base_url}/api/chat` with `stream: true`."""
+
+    provider: ClassVar[str] = "ollama"
+
+    def _build_request(
+        self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
+    ) -> WireRequest:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [_message(m) for m in messages],
+            "stream": True,
+            "options": {"temperature": temperature, "num_predict": max_tokens},
+        }
+        headers = {"Accept": "application/x-ndjson"}
+        if self._api_key:  # Ollama itself has no keys; a reverse proxy in front of it may
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return WireRequest(f"{self.base_url}/api/chat", body, headers)
+
+    async def _parse(self, body: AsyncIterator[bytes]) -> AsyncGenerator[str, None]:
+        async for line in aiter_ndjson(body):
+            chunk = self._json(line)
+            if not isinstance(chunk, dict):
+                continue
+            if chunk.get("error"):
+                raise self._in_band_error(chunk)
+            message = chunk.get("message")
+            content = message.get("content") if isinstance(message, dict) else None
+            if isinstance(content, str) and content:
+                yield content
+            if chunk.get("done"):
+                return
+
+    def _error_detail(self, payload: object) -> ErrorDetail:
+        detail = error_detail(payload)
+        if "not found" in detail.message.lower() and "model" in detail.message.lower():
+            return ErrorDetail(
+                message=detail.message,
+                status=404,
+                hint=f"Run `ollama pull {self.model}` on the Ollama host, or fix LLM_MODEL.",
+            )
+        return detail
+
+    def _guess_supports_images(self, model: str) -> bool:
+        return bool(_VISION_MODELS.search(model))
+
+
+def _message(message: ChatMessage) -> dict[str, Any]:
+    wire: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.images:
+        wire["images"] = [base64.b64encode(i.data).decode("ascii") for i in message.images]
+    return wire

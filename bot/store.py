@@ -1,0 +1,137 @@
+"""Persistent state in one SQLite file under `DATA_DIR`: chat history, handled updates, usage.
+
+SQLite because operators should need nothing but Python to run the bot, and because every
+operation here is a single indexed row read or write (well under a millisecond), which is
+cheap enough to do on the event loop. WAL mode keeps readers and the writer out of each
+other's way; every chat's history is keyed by its chat id, so a group's history can never
+be read into another chat.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from bot.answer import Turn
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS turns (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id INTEGER NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    text TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS turns_by_chat ON turns (chat_id, id);
+CREATE TABLE IF NOT EXISTS handled_updates (
+    update_id INTEGER PRIMARY KEY,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS usage (
+    subject TEXT NOT NULL,
+    window TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (subject, window)
+);
+"""
+_KEEP_TURNS = 40
+_KEEP_UPDATES = 5000
+_MAX_TURN_CHARS = 4000
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> Store:
+        return cls(Path(data_dir) / "musebot.sqlite3")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- conversation memory --------------------------------------------------------------
+
+    def history(self, chat_id: int, *, turns: int) -> list[Turn]:
+        """The last `turns` exchanges of this chat (2 rows each), oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT role, text FROM turns WHERE chat_id = ? ORDER BY id DESC LIMIT ?",
+                (chat_id, 2 * turns),
+            ).fetchall()
+        return [Turn(role, text) for role, text in reversed(rows)]
+
+    def remember(self, chat_id: int, question: str, answer: str) -> None:
+        now = time.time()
+        rows = [
+            (chat_id, "user", question[:_MAX_TURN_CHARS], now),
+            (chat_id, "assistant", answer[:_MAX_TURN_CHARS], now),
+        ]
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT INTO turns (chat_id, role, text, at) VALUES (?, ?, ?, ?)", rows)
+            self._db.execute(
+                "DELETE FROM turns WHERE chat_id = ? AND id NOT IN "
+                "(SELECT id FROM turns WHERE chat_id = ? ORDER BY id DESC LIMIT ?)",
+                (chat_id, chat_id, _KEEP_TURNS),
+            )
+            self._db.execute("COMMIT")
+
+    def forget(self, chat_id: int) -> int:
+        """`/reset`: drop this chat's history; returns how many turns were dropped."""
+        with self._lock:
+            cursor = self._db.execute("DELETE FROM turns WHERE chat_id = ?", (chat_id,))
+        return cursor.rowcount
+
+    # -- exactly-once handling ------------------------------------------------------------
+
+    def first_time(self, update_id: int) -> bool:
+        """True the first time an update id is seen. After a crash Telegram sends the last
+        unconfirmed batch again; this is how the bot avoids answering it twice."""
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO handled_updates (update_id, at) VALUES (?, ?)",
+                (update_id, time.time()),
+            )
+            if cursor.rowcount and update_id % 500 == 0:
+                self._db.execute(
+                    "DELETE FROM handled_updates WHERE update_id < ?", (update_id - _KEEP_UPDATES,)
+                )
+        return cursor.rowcount == 1
+
+    # -- usage counters -------------------------------------------------------------------
+
+    def add_usage(self, subject: str, window: str, amount: int = 1) -> int:
+        """Add to a counter (e.g. subject "user:42", window "day:2026-11-26"); returns the total."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO usage (subject, window, count) VALUES (?, ?, ?) "
+                "ON CONFLICT (subject, window) DO UPDATE SET count = count + excluded.count",
+                (subject, window, amount),
+            )
+            row = self._db.execute(
+                "SELECT count FROM usage WHERE subject = ? AND window = ?", (subject, window)
+            ).fetchone()
+        return int(row[0])
+
+    def usage(self, subject: str, window: str) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT count FROM usage WHERE subject = ? AND window = ?", (subject, window)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def prune_usage(self, keep_windows: set[str]) -> None:
+        """Drop counters of windows that have passed."""
+        marks = ", ".join("?" * len(keep_windows)) or "''"
+        with self._lock:
+            self._db.execute(f"DELETE FROM usage WHERE window NOT IN ({marks})", tuple(keep_windows))
