@@ -50,6 +50,7 @@ class Answer:
     comparison: Comparison | Ranking | None = None
     subject: str = ""
     title: str = ""
+    error: str = ""
 
     def footer(self) -> str:
         """One italic line naming the sources and their as-of dates; empty if there are none."""

@@ -14,6 +14,8 @@ import json
 import sys
 from collections.abc import Sequence
 
+import httpx
+
 from bot.answer import Answer, Turn
 from bot.commands import COMMANDS, run_command
 from bot.engine import Engine
@@ -64,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("names", nargs="*", metavar="NAME")
     compare.set_defaults(handler=_cmd_compare)
 
+    health = sub.add_parser("health", help="exit 0 if the running bot's /healthz says it is healthy")
+    health.set_defaults(handler=_cmd_health)
+
     knowledge = sub.add_parser("knowledge", help="knowledge base tools")
     ksub = knowledge.add_subparsers(title="knowledge commands", metavar="COMMAND")
     check = ksub.add_parser("check", help="validate the knowledge folder and print counts")
@@ -76,6 +81,21 @@ def _engine(settings: Settings | None = None, *, with_llm: bool = True) -> Engin
     setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, settings.secrets())
     llm = build_backend(settings) if with_llm else None
     return Engine(load_knowledge(settings.knowledge_dir), llm=llm)
+
+
+def _cmd_health(args: argparse.Namespace) -> int:
+    """For Docker's HEALTHCHECK: no curl needed in the image."""
+    settings = Settings()
+    if not settings.health_port:
+        raise UserError("HEALTH_PORT is 0: the health server is switched off.")
+    url = f"http://127.0.0.1:{settings.health_port}/healthz"
+    try:
+        response = httpx.get(url, timeout=5.0)
+    except httpx.HTTPError as exc:
+        print(f"unhealthy: no answer from {url} ({type(exc).__name__})", file=sys.stderr)
+        return 1
+    print(response.text)
+    return 0 if response.status_code == 200 else 1
 
 
 def _cmd_knowledge_check(args: argparse.Namespace) -> int:

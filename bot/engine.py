@@ -24,7 +24,6 @@ from bot.compare import CompareError, Comparer, Comparison, Ranking
 from bot.knowledge import Benchmark, Entry, KnowledgeBase, Model, Score
 from bot.llm.base import (
     BackendMisconfigured,
-    BackendUnavailable,
     ChatMessage,
     ImagePart,
     LLMBackend,
@@ -186,14 +185,17 @@ class Engine:
         assert self.llm is not None
         messages = build_messages(self.kb, self.retriever, question, history, images)
         sources = SourceRef.lookup(self.kb, relevant_source_ids(self.kb, self.retriever, question))
-        return Answer("", "llm", sources, stream=self._stream(self.llm, messages), subject="llm")
+        answer = Answer("", "llm", sources, subject="llm")
+        answer.stream = self._stream(self.llm, messages, answer)
+        return answer
 
     @property
     def sees_images(self) -> bool:
         return self.llm is not None and self.llm.supports_images
 
     @staticmethod
-    async def _stream(llm: LLMBackend, messages: list[ChatMessage]) -> AsyncIterator[str]:
+    async def _stream(llm: LLMBackend, messages: list[ChatMessage], answer: Answer) -> AsyncIterator[str]:
+        """The model's text; a failure becomes a sentence for the user and `answer.error`."""
         produced = False
         try:
             async for chunk in llm.stream(messages):
@@ -201,12 +203,15 @@ class Engine:
                 yield chunk
         except StreamInterrupted as exc:
             _LOG.warning("LLM stream cut off: %s", exc)
+            answer.error = "interrupted"
             yield CUT_NOTE
         except BackendMisconfigured as exc:
             _LOG.error("LLM backend misconfigured: %s", exc)
+            answer.error = "misconfigured"
             yield CUT_NOTE if produced else MISCONFIGURED_NOTE
-        except (BackendUnavailable, LLMError) as exc:
+        except LLMError as exc:
             _LOG.warning("LLM backend unavailable: %s", exc)
+            answer.error = "unavailable"
             yield CUT_NOTE if produced else UNAVAILABLE_NOTE
 
     def lookup(self, question: str, history: Sequence[Turn] = ()) -> Answer:

@@ -6,6 +6,8 @@ same validation; secrets are `SecretStr` so they never print by accident.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -70,6 +72,14 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     log_level: str = "INFO"
 
+    health_host: str = "0.0.0.0"
+    health_port: int = Field(default=8080, ge=0, le=65535)
+
+    webhook_url: str = ""
+    webhook_secret: SecretStr = SecretStr("")
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+
     allowed_user_ids: IdList = frozenset()
     allowed_chat_ids: IdList = frozenset()
     admin_user_ids: IdList = frozenset()
@@ -110,8 +120,20 @@ class Settings(BaseSettings):
         )
         return [single]
 
+    def webhook_secret_token(self) -> str:
+        """`WEBHOOK_SECRET`, or one derived from the bot token, so a webhook is never left open
+        to anyone who learns its URL. Telegram allows A-Z, a-z, 0-9, _ and -, up to 256."""
+        if self.webhook_secret.get_secret_value():
+            return self.webhook_secret.get_secret_value()
+        token = self.telegram_bot_token.get_secret_value().encode()
+        return hmac.new(token, b"musebot-webhook", hashlib.sha256).hexdigest()
+
     def secrets(self) -> list[str]:
         """Every secret value in force, so logging can redact them wherever they appear."""
-        values = [self.telegram_bot_token.get_secret_value(), self.llm_api_key.get_secret_value()]
+        values = [
+            self.telegram_bot_token.get_secret_value(),
+            self.llm_api_key.get_secret_value(),
+            self.webhook_secret.get_secret_value(),
+        ]
         values += [b.api_key.get_secret_value() for b in self.llm_backends]
         return [v for v in values if v]

@@ -11,6 +11,7 @@ import asyncio
 import html
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from uuid import uuid4
 
@@ -24,7 +25,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Conflict, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -41,13 +42,21 @@ from bot.answer import Answer
 from bot.charts import ChartCache
 from bot.commands import COMMANDS, EXAMPLES, run_command
 from bot.engine import NO_IMAGES_NOTE, Engine
+from bot.health import Health
+from bot.knowledge import KnowledgeError, load_knowledge
 from bot.llm.base import ImagePart
+from bot.metrics import Metrics
+from bot.settings import Settings
 from bot.store import Store
 from bot.telegram.delivery import Target, send_answer, send_chart, send_text
 from bot.telegram.render import TELEGRAM_TEXT_LIMIT, render_messages
 from bot.telegram.streaming import StreamPolicy, stream_answer
 
 _LOG = logging.getLogger(__name__)
+CONFLICT_MESSAGE = (
+    "Another bot instance is polling with this token (Telegram answered 409 Conflict). "
+    "Stop the other one, or use a different token; this one is stopping."
+)
 SORRY = "Sorry — something went wrong on my side. Please try again in a moment."
 _INLINE_RESULTS = 3
 
@@ -59,13 +68,23 @@ class Services:
     engine: Engine
     charts: ChartCache
     store: Store
+    settings: Settings
+    metrics: Metrics = field(default_factory=Metrics)
+    health: Health = field(default_factory=Health)
     history_turns: int = 6
     stream_policy: StreamPolicy = field(default_factory=StreamPolicy)
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admin_user_ids
 
 
 CHAT_COMMANDS = (
     ("ask", "ask the language model directly: /ask QUESTION"),
     ("reset", "forget this chat's conversation history"),
+)
+ADMIN_COMMANDS = (
+    ("stats", "operator: usage and health figures"),
+    ("reload", "operator: re-read the knowledge base"),
 )
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
@@ -105,9 +124,21 @@ def _question_text(message: Message) -> str:
 
 async def skip_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """After a crash Telegram sends the unconfirmed updates again: answer each one once."""
-    if not services(context).store.first_time(update.update_id):
+    svc = services(context)
+    if not svc.store.first_time(update.update_id):
         _LOG.info("Update %s was handled before a restart; skipping it", update.update_id)
         raise ApplicationHandlerStop
+    svc.metrics.updates.labels(_update_kind(update)).inc()
+
+
+def _update_kind(update: Update) -> str:
+    if update.inline_query:
+        return "inline_query"
+    if update.callback_query:
+        return "callback_query"
+    if update.effective_message and update.effective_message.photo:
+        return "photo"
+    return "message" if update.effective_message else "other"
 
 
 async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -159,6 +190,64 @@ async def on_reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_text(Target.for_message(message), "Done: I've forgotten this chat's conversation.")
 
 
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/stats` for operators: what the bot has done since it started, and how it is."""
+    message, svc = update.effective_message, services(context)
+    if message is None or not await _admin_only(update, svc):
+        return
+    m = svc.metrics
+    ok, health = svc.health.report()
+    answers = ", ".join(f"{route} {n}" for route, n in sorted(m.totals(m.answers).items())) or "none yet"
+    errors = ", ".join(f"{kind} {n}" for kind, n in sorted(m.totals(m.errors).items())) or "none"
+    kb = ", ".join(f"{n} {k}" for k, n in svc.engine.kb.counts().items())
+    llm = svc.engine.llm.name if svc.engine.llm else "none configured"
+    text = (
+        f"**Muse Bot** — {'healthy' if ok else 'UNHEALTHY'}, up {_duration(health['uptime_s'])}\n"
+        f"Updates: {sum(m.totals(m.updates).values())} · Answers: {answers}\n"
+        f"Errors: {errors}\n"
+        f"Knowledge: {kb} (as of {svc.engine.kb.as_of.isoformat()})\n"
+        f"LLM: {llm}{' — last error: ' + health['llm']['last_error'] if health['llm']['last_error'] else ''}"
+    )
+    await send_text(Target.for_message(message), text)
+
+
+async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/reload` for operators: re-read `knowledge/`; a broken file keeps the old knowledge."""
+    message, svc = update.effective_message, services(context)
+    if message is None or not await _admin_only(update, svc):
+        return
+    target = Target.for_message(message)
+    try:
+        kb = await asyncio.to_thread(load_knowledge, svc.settings.knowledge_dir)
+    except KnowledgeError as exc:
+        _LOG.warning("Reload refused: %s", exc)
+        await send_text(target, f"Kept the current knowledge base; the new one has a problem:\n\n`{exc}`")
+        return
+    svc.engine = Engine(kb, llm=svc.engine.llm)
+    svc.health.knowledge_counts = kb.counts()
+    counts = ", ".join(f"{n} {k}" for k, n in kb.counts().items())
+    _LOG.info("Knowledge base reloaded: %s", counts)
+    await send_text(target, f"Reloaded the knowledge base: {counts}.")
+
+
+async def _admin_only(update: Update, svc: Services) -> bool:
+    """Operators pass; others are told once, politely, in private, and ignored in groups."""
+    user = update.effective_user
+    if svc.is_admin(user.id if user else None):
+        return True
+    message = update.effective_message
+    if message is not None and message.chat.type == "private":
+        await send_text(Target.for_message(message), "That command is for the bot's operators.")
+    return False
+
+
+def _duration(seconds: float) -> str:
+    minutes, _ = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"
+
+
 async def _answer(
     message: Message,
     question: str,
@@ -168,14 +257,21 @@ async def _answer(
     images: list[ImagePart] | None = None,
 ) -> None:
     svc = services(context)
+    started = time.monotonic()
     history = svc.store.history(message.chat_id, turns=svc.history_turns)
     answer = await svc.engine.answer(question, history, images=images or (), use_llm=use_llm)
     target = Target.for_message(message)
     if answer.stream is not None:
         private = message.chat.type == "private"
         await stream_answer(target, answer, private=private, policy=svc.stream_policy)
+        svc.health.llm_result(answer.error or None)
+        svc.metrics.llm_seconds.labels("total").observe(time.monotonic() - started)
+        if answer.error:
+            svc.metrics.errors.labels(f"llm_{answer.error}").inc()
     else:
         await _deliver(target, answer, context)
+    svc.metrics.answers.labels(answer.route).inc()
+    svc.metrics.answer_seconds.labels(answer.route).observe(time.monotonic() - started)
     svc.store.remember(message.chat_id, question, answer.text)
 
 
@@ -184,9 +280,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if message is None or not message.text:
         return
     name = message.text.split()[0][1:].split("@")[0].lower()
-    answer = run_command(services(context).engine, name, context.args or [])
+    svc = services(context)
+    answer = run_command(svc.engine, name, context.args or [])
     if answer is None:
         return
+    svc.metrics.answers.labels(answer.route).inc()
     markup = _examples_keyboard() if name == "start" else None
     target = Target.for_message(message)
     if markup is not None:
@@ -235,8 +333,17 @@ def _inline_card(answer: Answer) -> InlineQueryResultArticle:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log with the traceback for the operator; one short sentence for the user, never details."""
     error = context.error
+    services(context).metrics.errors.labels(type(error).__name__).inc()
+    if isinstance(error, Conflict) and update is None:
+        _LOG.error(CONFLICT_MESSAGE)
+        context.application.bot_data["exit_code"] = 3
+        context.application.stop_running()
+        return
     if isinstance(error, Forbidden):
         _LOG.info("Bot removed or blocked: %s", error.message)
+        return
+    if update is None:  # polling trouble: python-telegram-bot retries by itself
+        _LOG.warning("Polling for updates failed: %s", error)
         return
     _LOG.error("Error while handling an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_message is None:
@@ -277,6 +384,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler([c.name for c in COMMANDS], on_command))
     app.add_handler(CommandHandler("ask", on_ask))
     app.add_handler(CommandHandler("reset", on_reset))
+    app.add_handler(CommandHandler("stats", on_stats))
+    app.add_handler(CommandHandler("reload", on_reload))
     addressed = filters.ChatType.PRIVATE | (filters.ChatType.GROUPS & _AddressedToBot())
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
     app.add_handler(MessageHandler(text & addressed, on_question))
