@@ -116,6 +116,8 @@ _COMPARE_WORDS = frozenset(["compare", "comparison", "vs", "versus", "against", 
 _GREETINGS = frozenset(["hi", "hello", "hey", "hiya", "howdy", "yo", "start", "help", "morning", "evening"])
 _MEASURE_WORDS = frozenset(["measure", "measures", "measured", "test", "tests", "tested", "mean", "means"])
 _ALL_MODELS_WORDS = frozenset(["models", "all", "others", "other", "everyone", "rivals", "competitors"])
+# "contemplating vs deep think" compares reasoning modes (a prose entry), not benchmark tables.
+_MODE_WORDS = frozenset(["contemplating", "contemplate", "mode", "modes", "reasoning"])
 _REFERRING = frozenset(["that", "it", "this", "those", "these", "they", "them", "there"])
 _THANKS = frozenset(["thanks", "thank", "thx", "ty", "cheers", "ok", "okay", "cool", "great", "nice", "bye"])
 _FOLLOW_UP_MAX_WORDS = 6
@@ -314,7 +316,12 @@ class Engine:
         models = list(parsed.mentions.models)
         if parsed.has(_COMPARE_WORDS) and parsed.has(_ALL_MODELS_WORDS):
             models = [m for m in self.kb.models if any(b.score_for(m) for b in self.kb.benchmarks.values())]
-        elif len(models) == 1 and parsed.has(_COMPARE_WORDS) and models[0] != "muse-spark":
+        elif (
+            len(models) == 1
+            and parsed.has(_COMPARE_WORDS)
+            and models[0] != "muse-spark"
+            and not parsed.has(_MODE_WORDS)
+        ):
             models.insert(0, "muse-spark")
         if len(models) < 2:
             return None

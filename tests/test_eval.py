@@ -7,7 +7,7 @@ from bot.engine import Engine
 from tests.eval.figures import invented, source_figures
 from tests.eval.harness import evaluate, load_items
 
-MIN_PASS_RATE = 0.85
+MIN_PASS_RATE = 0.90
 
 
 def test_evaluation_pass_rate(engine: Engine) -> None:
