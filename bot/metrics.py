@@ -42,6 +42,10 @@ class Metrics:
             "musebot_knowledge_items", "Items in the knowledge base", ["kind"], registry=r
         )
 
+    def track_knowledge(self, counts: dict[str, int]) -> None:
+        for kind, n in counts.items():
+            self.knowledge_items.labels(kind).set(n)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 

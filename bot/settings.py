@@ -48,7 +48,11 @@ class BackendSettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,  # `KNOWLEDGE_DIR=` in .env means "the default", not "the cwd"
     )
 
     telegram_bot_token: SecretStr = SecretStr("")

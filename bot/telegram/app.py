@@ -71,8 +71,9 @@ def build_application(
     health: Health | None = None,
     metrics: Metrics | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    health = health or Health()
+    health, metrics = health or Health(), metrics or Metrics()
     health.knowledge_counts = engine.kb.counts()
+    metrics.track_knowledge(engine.kb.counts())
     health.llm_configured = engine.llm is not None
     app = (
         ApplicationBuilder()
@@ -91,7 +92,7 @@ def build_application(
         charts=ChartCache(),
         store=store,
         settings=settings,
-        metrics=metrics or Metrics(),
+        metrics=metrics,
         health=health,
         history_turns=settings.llm_history_turns,
         stream_policy=policy or StreamPolicy(),
@@ -179,12 +180,13 @@ def _run(app: Application, settings: Settings) -> int:  # type: ignore[type-arg]
 def webhook_parameters(settings: Settings) -> dict[str, Any]:
     """`Updater.start_webhook` / `Application.run_webhook` arguments for `WEBHOOK_URL`: listen
     locally on the URL's path, and refuse any request without the secret token."""
-    path = urlsplit(settings.webhook_url).path.strip("/") or "telegram"
+    url = urlsplit(settings.webhook_url)
+    path = url.path.strip("/") or "telegram"
     return {
         "listen": settings.webhook_listen,
         "port": settings.webhook_port,
         "url_path": path,
-        "webhook_url": settings.webhook_url,
+        "webhook_url": url._replace(path=f"/{path}").geturl(),
         "secret_token": settings.webhook_secret_token(),
         "allowed_updates": ALLOWED_UPDATES,
         "drop_pending_updates": False,

@@ -225,6 +225,7 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc.engine = Engine(kb, llm=svc.engine.llm)
     svc.health.knowledge_counts = kb.counts()
+    svc.metrics.track_knowledge(kb.counts())
     counts = ", ".join(f"{n} {k}" for k, n in kb.counts().items())
     _LOG.info("Knowledge base reloaded: %s", counts)
     await send_text(target, f"Reloaded the knowledge base: {counts}.")

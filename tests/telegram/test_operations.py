@@ -85,6 +85,7 @@ async def test_health_metrics_and_the_health_command(bot_api: FakeBotAPI, tmp_pa
     assert body["updates"]["last_poll_age_s"] is not None and body["llm"]["configured"] is False
     assert 'musebot_answers_total{route="knowledge"} 1.0' in metrics
     assert "musebot_answer_seconds_bucket" in metrics
+    assert 'musebot_knowledge_items{kind="scores"}' in metrics
     assert checked.returncode == 0
 
 
@@ -236,6 +237,12 @@ async def test_reload_keeps_the_old_knowledge_when_a_file_is_broken(
     assert "Kept the current knowledge base" in kept["text"] and "benchmarks.yaml" in kept["text"]
     assert "50.2" in still["text"]
     assert "Reloaded the knowledge base" in reloaded["text"]
+
+
+def test_webhook_url_without_a_path_gets_the_path_it_listens_on() -> None:
+    settings = Settings(telegram_bot_token=TEST_TOKEN, webhook_url="https://bot.example.org", _env_file=None)  # type: ignore[call-arg]
+    params = webhook_parameters(settings)
+    assert params["webhook_url"] == "https://bot.example.org/telegram" and params["url_path"] == "telegram"
 
 
 def test_health_report_is_json_serialisable() -> None:
