@@ -9,6 +9,7 @@ concatenated into the instructions; no secret is ever part of a prompt.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.answer import Turn
@@ -49,8 +50,13 @@ def relevant_source_ids(kb: KnowledgeBase, retriever: Retriever, question: str) 
     return sorted({h.entry.source for h in hits} | {b.source for b in kb.benchmarks.values()})
 
 
+# Any spelling of the fence's own tags: `</user_message>`, `</USER_MESSAGE >`, `< user_message x=1>`…
+_FENCE_TAG = re.compile(r"<(\s*/?\s*user_message\b[^>]*)>", re.IGNORECASE)
+
+
 def _fence(text: str) -> str:
-    cleaned = text.replace("</user_message>", "&lt;/user_message&gt;")
+    """The user's text between tags it cannot close (or open again): their brackets are escaped."""
+    cleaned = _FENCE_TAG.sub(r"&lt;\1&gt;", text)
     return f"<user_message>\n{cleaned}\n</user_message>"
 
 
@@ -73,8 +79,9 @@ def _benchmark_line(kb: KnowledgeBase, benchmark_id: str) -> str:
     b = kb.benchmarks[benchmark_id]
     scores = []
     for s in b.ranked():
-        mode = f" ({s.mode} mode)" if s.mode and s.mode not in kb.models[s.model].name else ""
-        scores.append(f"{kb.models[s.model].name} {b.format_value(s.value)}{mode}")
+        named = kb.models[s.model].name
+        mode = f" ({s.mode} mode)" if s.mode and s.mode.lower() not in named.lower() else ""
+        scores.append(f"{named} {b.format_value(s.value)}{mode}")
     direction = (
         "placing, 1 is best"
         if b.unit == "rank"

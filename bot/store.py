@@ -9,9 +9,11 @@ be read into another chat.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.answer import Turn
@@ -59,6 +61,18 @@ class Store:
         with self._lock:
             self._db.close()
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All or nothing; a failure must not leave the connection inside an open transaction
+        (every later write would then fail with "cannot start a transaction within a transaction")."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     # -- conversation memory --------------------------------------------------------------
 
     def history(self, chat_id: int, *, turns: int) -> list[Turn]:
@@ -66,7 +80,7 @@ class Store:
         with self._lock:
             rows = self._db.execute(
                 "SELECT role, text FROM turns WHERE chat_id = ? ORDER BY id DESC LIMIT ?",
-                (chat_id, 2 * turns),
+                (chat_id, 2 * max(0, turns)),  # a negative LIMIT means "no limit" to SQLite
             ).fetchall()
         return [Turn(role, text) for role, text in reversed(rows)]
 
@@ -76,15 +90,13 @@ class Store:
             (chat_id, "user", question[:_MAX_TURN_CHARS], now),
             (chat_id, "assistant", answer[:_MAX_TURN_CHARS], now),
         ]
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self._lock, self._transaction():
             self._db.executemany("INSERT INTO turns (chat_id, role, text, at) VALUES (?, ?, ?, ?)", rows)
             self._db.execute(
                 "DELETE FROM turns WHERE chat_id = ? AND id NOT IN "
                 "(SELECT id FROM turns WHERE chat_id = ? ORDER BY id DESC LIMIT ?)",
                 (chat_id, chat_id, _KEEP_TURNS),
             )
-            self._db.execute("COMMIT")
 
     def forget(self, chat_id: int) -> int:
         """`/reset`: drop this chat's history; returns how many turns were dropped."""

@@ -106,8 +106,11 @@ class _AddressedToBot(filters.MessageFilter):
 
 
 def _mentions_bot(message: Message, username: str, bot_id: int) -> bool:
+    """An @mention in the text, or in a photo's caption."""
     wanted = f"@{username}".lower()
-    for entity, text in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
+    kinds = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    found = {**message.parse_entities(kinds), **message.parse_caption_entities(kinds)}
+    for entity, text in found.items():
         if entity.type == MessageEntity.MENTION and text.lower() == wanted:
             return True
         if entity.user is not None and entity.user.id == bot_id:
@@ -273,7 +276,8 @@ async def _answer(
         await _deliver(target, answer, context)
     svc.metrics.answers.labels(answer.route).inc()
     svc.metrics.answer_seconds.labels(answer.route).observe(time.monotonic() - started)
-    svc.store.remember(message.chat_id, question, answer.text)
+    if not answer.error:  # "the model is busy" is not something to show the model next time
+        svc.store.remember(message.chat_id, question, answer.text)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,6 +1,7 @@
 """Flood control: python-telegram-bot's AIORateLimiter, with 429s paused per chat.
 
-AIORateLimiter already keeps the overall (30/s) and per-group (20/min) limits. Two gaps matter
+AIORateLimiter already keeps the overall (30/s) and per-group (20/min) limits (tightened below so
+bursts stay inside them too). Two gaps matter
 for a busy bot (DESIGN.md, "Known pitfalls"): it has no per-chat pace for private chats, and a
 `RetryAfter` from one chat pauses *every* request. This subclass asks the parent for no retries
 of its own and instead pauses only the chat that Telegram throttled, for as long as it said.
@@ -27,7 +28,13 @@ JSONDict = dict[str, Any]
 
 class ChatAwareRateLimiter(AIORateLimiter):
     def __init__(self, *, max_retries: int = 3, private_chat_burst: int = 3) -> None:
-        super().__init__(max_retries=0)
+        # aiolimiter is a leaky bucket: in any window it admits its capacity *plus* the rate, so
+        # the defaults (30 per 1 s, 20 per 60 s) let through ~60/s overall and ~40/min in a group.
+        # A small capacity with the same rate keeps every window within Telegram's limits:
+        # 5 + 25/s ≤ 30 in any second; 2 + one per 7 s ≈ 19 in any minute of a group.
+        super().__init__(
+            overall_max_rate=5, overall_time_period=0.2, group_max_rate=2, group_time_period=7, max_retries=0
+        )
         # With no retries of its own the parent logs every 429 as an error with a traceback;
         # this class handles them, and logs them itself at INFO.
         logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
