@@ -108,7 +108,7 @@ class _AddressedToBot(filters.MessageFilter):
 def _mentions_bot(message: Message, username: str, bot_id: int) -> bool:
     """An @mention in the text, or in a photo's caption."""
     wanted = f"@{username}".lower()
-    kinds = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    kinds: list[str | None] = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
     found = {**message.parse_entities(kinds), **message.parse_caption_entities(kinds)}
     for entity, text in found.items():
         if entity.type == MessageEntity.MENTION and text.lower() == wanted:
