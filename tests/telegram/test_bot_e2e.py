@@ -18,44 +18,24 @@ from telegram.ext import Application
 from bot.engine import Engine
 from bot.knowledge import load_knowledge
 from bot.logs import setup_logging
-from bot.settings import Settings
 from bot.store import Store
-from bot.telegram.app import _publish_commands, build_application
+from bot.telegram.app import build_application
 from bot.telegram.handlers import SORRY
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.fakes.telegram_html import utf16_len
 from tests.telegram.conftest import TEST_TOKEN
+from tests.telegram.harness import bot_settings, start_bot, stop_bot
 
 USER = 1001
 GROUP = -2001
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _settings(api: FakeBotAPI, **extra: Any) -> Settings:
-    return Settings(
-        telegram_bot_token=TEST_TOKEN,
-        telegram_api_base_url=api.base_url,
-        telegram_api_file_url=api.base_file_url,
-        _env_file=None,  # type: ignore[call-arg]
-        **extra,
-    )
-
-
 async def _start(api: FakeBotAPI, engine: Engine) -> Application:  # type: ignore[type-arg]
-    app = build_application(_settings(api), engine, Store(":memory:"))
-    await app.initialize()
-    await _publish_commands(app)
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=5)
-    return app
+    return await start_bot(build_application(bot_settings(api), engine, Store(":memory:")))
 
 
-async def _stop(app: Application) -> None:  # type: ignore[type-arg]
-    assert app.updater is not None
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
+_stop = stop_bot
 
 
 @pytest.fixture(scope="module")

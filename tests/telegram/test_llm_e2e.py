@@ -31,6 +31,7 @@ from bot.telegram.streaming import StreamPolicy
 from tests.fakes.llm_servers import TEST_KEY, FakeLLMServer, Reply, render, up_to
 from tests.fakes.telegram_api import FakeBotAPI, StoredFile
 from tests.telegram.conftest import TEST_TOKEN
+from tests.telegram.harness import bot_settings, start_bot, stop_bot
 
 USER = 1001
 OTHER_USER = 1002
@@ -54,15 +55,12 @@ def _settings(api: FakeBotAPI, llm: FakeLLMServer | None, **extra: Any) -> Setti
             "llm_api_key": TEST_KEY,
             "llm_model": "gpt-4o-mini" if llm.provider == "openai" else "test-model",
         }
-    return Settings(
-        telegram_bot_token=SecretStr(TEST_TOKEN),
-        telegram_api_base_url=api.base_url,
-        telegram_api_file_url=api.base_file_url,
+    return bot_settings(
+        api,
         llm_connect_timeout=2.0,
         llm_read_timeout=3.0,
         llm_total_timeout=8.0,
         llm_max_retries=0,
-        _env_file=None,  # type: ignore[call-arg]
         **{**llm_vars, **extra},
     )
 
@@ -71,21 +69,10 @@ async def _start(
     api: FakeBotAPI, kb: KnowledgeBase, settings: Settings, store: Store | None = None
 ) -> Application:  # type: ignore[type-arg]
     engine = Engine(kb, llm=build_backend(settings))
-    app = build_application(settings, engine, store or Store(":memory:"), policy=POLICY)
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=5)
-    return app
+    return await start_bot(build_application(settings, engine, store or Store(":memory:"), policy=POLICY))
 
 
-async def _stop(app: Application) -> None:  # type: ignore[type-arg]
-    assert app.updater is not None
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    assert app.post_shutdown is not None
-    await app.post_shutdown(app)  # run_polling does this: closes the LLM client and the store
+_stop = stop_bot
 
 
 @pytest.fixture

@@ -22,9 +22,10 @@ from bot.engine import Engine
 from bot.knowledge import load_knowledge
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram.app import _publish_commands, build_application, webhook_parameters
+from bot.telegram.app import build_application, webhook_parameters
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.telegram.conftest import TEST_TOKEN
+from tests.telegram.harness import bot_settings, start_bot, stop_bot
 
 ADMIN = 4242
 USER = 1001
@@ -132,13 +133,7 @@ async def test_conflict_from_telegram_stops_with_a_clear_message(bot_api: FakeBo
 
 
 def _settings(api: FakeBotAPI, **extra: Any) -> Settings:
-    return Settings(
-        telegram_bot_token=TEST_TOKEN,
-        telegram_api_base_url=api.base_url,
-        admin_user_ids=frozenset({ADMIN}),
-        _env_file=None,  # type: ignore[call-arg]
-        **extra,
-    )
+    return bot_settings(api, admin_user_ids=frozenset({ADMIN}), **extra)
 
 
 @pytest.fixture
@@ -183,20 +178,12 @@ async def test_webhook_refuses_requests_without_the_secret(webhook_bot: tuple[Fa
 
 
 async def _start(api: FakeBotAPI, settings: Settings) -> Application:  # type: ignore[type-arg]
-    app = build_application(settings, Engine(load_knowledge(settings.knowledge_dir)), Store(":memory:"))
-    await app.initialize()
-    await _publish_commands(app)
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=5)
-    return app
+    return await start_bot(
+        build_application(settings, Engine(load_knowledge(settings.knowledge_dir)), Store(":memory:"))
+    )
 
 
-async def _shutdown(app: Application) -> None:  # type: ignore[type-arg]
-    assert app.updater is not None
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
+_shutdown = stop_bot
 
 
 async def test_stats_is_for_admins_only(bot_api: FakeBotAPI) -> None:

@@ -1,0 +1,60 @@
+"""Starting and stopping the real Application against the fake Bot API, the way
+`run_polling` does, for every end-to-end test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pydantic import SecretStr
+from telegram.ext import Application
+
+from bot.settings import Settings
+from bot.telegram.app import _publish_commands
+from tests.fakes.telegram_api import FakeBotAPI
+from tests.telegram.conftest import TEST_TOKEN
+
+App = Application  # type: ignore[type-arg]
+
+
+def bot_settings(api: FakeBotAPI, **extra: Any) -> Settings:
+    """Settings for a bot talking to `api`, ignoring any `.env` and environment LLM config."""
+    return Settings(
+        telegram_bot_token=SecretStr(TEST_TOKEN),
+        telegram_api_base_url=api.base_url,
+        telegram_api_file_url=api.base_file_url,
+        _env_file=None,  # type: ignore[call-arg]
+        **extra,
+    )
+
+
+async def start_bot(app: App) -> App:
+    """initialize → post_init (command menus) → start → long polling, as `run_polling` does."""
+    await app.initialize()
+    await _publish_commands(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=5)
+    return app
+
+
+async def stop_bot(app: App) -> None:
+    """The reverse, including `post_shutdown` (closes the LLM client and the store)."""
+    assert app.updater is not None
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+
+
+@asynccontextmanager
+async def running(app: App) -> AsyncIterator[App]:
+    await start_bot(app)
+    try:
+        yield app
+    finally:
+        await stop_bot(app)
