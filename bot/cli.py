@@ -18,6 +18,7 @@ import httpx
 
 from bot.answer import Answer, Turn
 from bot.commands import COMMANDS, run_command
+from bot.contemplate import ContemplateConfig, ContemplateUnavailable, Contemplator, Progress
 from bot.engine import Engine
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.llm.base import LLMError
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question and exit")
     ask.add_argument("question", nargs="+")
     ask.add_argument("--json", action="store_true", help="print one JSON object: text, route, sources")
+    ask.add_argument("--contemplate", action="store_true", help="several agents, then one synthesis")
     ask.set_defaults(handler=_cmd_ask)
 
     compare = sub.add_parser("compare", help="models side by side, or a benchmark ranking")
@@ -107,13 +109,13 @@ def _cmd_knowledge_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    return asyncio.run(_ask(" ".join(args.question), as_json=args.json))
+    return asyncio.run(_ask(" ".join(args.question), as_json=args.json, contemplate=args.contemplate))
 
 
-async def _ask(question: str, *, as_json: bool) -> int:
+async def _ask(question: str, *, as_json: bool, contemplate: bool = False) -> int:
     engine = _engine()
     try:
-        answer = await engine.answer(question)
+        answer = await (_contemplate(engine, question) if contemplate else engine.answer(question))
         if as_json:
             await answer.collect()
             print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -137,6 +139,19 @@ async def _print_answer(answer: Answer) -> None:
     answer.text, answer.stream = "".join(parts), None
     footer = answer.footer()
     print(f"\n\n{footer}" if footer else "")
+
+
+async def _contemplate(engine: Engine, question: str, history: Sequence[Turn] = ()) -> Answer:
+    """Contemplating mode in the terminal: progress on stderr, then the answer as it streams."""
+    try:
+        contemplator = Contemplator.for_engine(engine, ContemplateConfig.from_settings(Settings()))
+    except ContemplateUnavailable as exc:
+        return Answer(str(exc), "fallback")
+
+    async def show(progress: Progress) -> None:
+        print(f"… {progress.describe()}", file=sys.stderr, flush=True)
+
+    return (await contemplator.run(question, history, on_progress=show)).to_answer()
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -177,14 +192,20 @@ async def _chat_turn(engine: Engine, line: str, history: list[Turn]) -> bool:
         print("\nHistory cleared.\n")
         return True
     question, use_llm = line, False
+    contemplate = line.startswith("/contemplate")
     if line.startswith("/ask"):
         question, use_llm = line[4:].strip(), True
+    elif contemplate:
+        question = line.removeprefix("/contemplate").strip()
     elif line.startswith("/"):
         name, *rest = line[1:].split()
         answer = run_command(engine, name, rest) or _unknown_command(name)
         print(f"\n{answer.markdown()}\n")
         return True
-    answer = await engine.answer(question, history, use_llm=use_llm)
+    if contemplate:
+        answer = await _contemplate(engine, question, history)
+    else:
+        answer = await engine.answer(question, history, use_llm=use_llm)
     print()
     await _print_answer(answer)
     print()

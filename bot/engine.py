@@ -44,9 +44,11 @@ MISCONFIGURED_NOTE = (
 UNAVAILABLE_NOTE = "My language model is busy or unreachable right now. Please try again in a minute."
 NO_IMAGES_NOTE = "The language model configured for me cannot see images. Ask me in words instead."
 
-MAX_QUESTION_CHARS = 2000
+# A safety net for every caller; Telegram cuts earlier, at MAX_QUESTION_CHARS, and says so.
+MAX_QUESTION_CHARS = 10_000
 CONFIDENCE_THRESHOLD = 0.5
 SUGGEST_THRESHOLD = 0.4
+OVERVIEW_ENTRY = "what-is-muse-spark"
 
 _SCORE_WORDS = frozenset(
     [
@@ -230,13 +232,23 @@ class Engine:
         for step in (
             self._from_scores,
             self._from_comparison,
+            self._from_model_name,
             self._from_unknowns,
             self._from_entries,
         ):
             answer = step(parsed)
             if answer is not None:
                 return answer
-        return self._fallback(greeting=parsed.has(_GREETINGS) and len(parsed.meaningful) <= 2)
+        return self._from_fragment(parsed, history) or self._fallback(
+            greeting=parsed.has(_GREETINGS) and len(parsed.meaningful) <= 2
+        )
+
+    def _from_fragment(self, parsed: _Parsed, history: Sequence[Turn]) -> Answer | None:
+        """ "when?" after "is it coming to whatsapp": read the fragment with the last question."""
+        if len(parsed.meaningful) > 2:
+            return None
+        last = next((t.text for t in reversed(history) if t.role == "user"), None)
+        return self._from_entries(self._parse(f"{last} {' '.join(parsed.words)}")) if last else None
 
     def suggest(self, query: str, *, limit: int = 3) -> list[Answer]:
         """A few answers for a partial query (inline mode): the best answer, then near matches."""
@@ -274,16 +286,28 @@ class Engine:
             return parsed
         m = parsed.mentions
         benchmarks = m.benchmarks or m.topics
-        if m.models and not benchmarks and not parsed.has(_COMPARE_WORDS):
+        if m.models and not benchmarks and not parsed.has(_COMPARE_WORDS) and self._only_names(parsed):
             m = replace(m, benchmarks=previous.benchmarks or previous.topics)
         elif benchmarks and not m.models:
             m = replace(m, benchmarks=benchmarks, models=previous.models)
-        elif m.empty and (
-            (parsed.has(_REFERRING) and previous.benchmarks) or self._best_entry(parsed) is None
-        ):
+        elif m.empty and self._refers_back(parsed) and (previous.benchmarks or previous.models):
             # Positions of the previous question's words mean nothing in this one.
             m = replace(previous, consumed=frozenset())
         return replace(parsed, mentions=m)
+
+    @staticmethod
+    def _only_names(parsed: _Parsed) -> bool:
+        """ "and gemini?", "what about gpt 5.4 then": nothing but names (and score words), so the
+        previous benchmark still applies; "when was muse spark released" asks something new."""
+        rest = [w for i, w in enumerate(parsed.words) if i not in parsed.mentions.consumed]
+        return all(w in _SCORE_WORDS or w in _REFERRING or w not in content_tokens([w]) for w in rest)
+
+    @staticmethod
+    def _refers_back(parsed: _Parsed) -> bool:
+        """ "what mode was that in", "and the score?": about the last answer, not a new topic.
+        A short question about something else ("should i learn rust") must not be read as
+        one about the previous benchmark."""
+        return parsed.has(_REFERRING) or parsed.has(_MODE_WORDS) or parsed.has(_SCORE_WORDS)
 
     def _previous_mentions(self, history: Sequence[Turn]) -> Mentions | None:
         for turn in reversed(history):
@@ -326,6 +350,21 @@ class Engine:
         if len(models) < 2:
             return None
         return self._comparison_answer(self.comparer.compare_models(models))
+
+    def _from_model_name(self, parsed: _Parsed) -> Answer | None:
+        """Just a name ("muse spark", "tell me about opus"): what the source says about it."""
+        models = parsed.mentions.models
+        named = {parsed.words[i] for i in parsed.mentions.consumed if i < len(parsed.words)}
+        if len(models) != 1 or not parsed.mentions.consumed or set(parsed.meaningful) - named:
+            return None
+        overview = self.kb.entries.get(OVERVIEW_ENTRY)
+        if models[0] == "muse-spark" and overview is not None:
+            return self._entry_answer(overview)
+        model = self.kb.models[models[0]]
+        text = f"**{model.name}** ({model.vendor}): {model.description}\n\nFigures: `/compare muse-spark {model.id}`"
+        answer = self._answer(text, "knowledge", [model.source], model.id)
+        answer.title = model.name
+        return answer
 
     def _from_unknowns(self, parsed: _Parsed) -> Answer | None:
         text = f" {' '.join(parsed.words)} "

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     llm_max_tokens: int = 1024
     llm_temperature: float = 0.3
     llm_history_turns: int = 6
+    contemplate_enabled: bool = True
+    contemplate_agents: int = 3
+    contemplate_max_agents: int = 5
+    contemplate_agent_timeout: float = 60.0
 
     knowledge_dir: Path = Field(default_factory=default_knowledge_dir)
     data_dir: Path = Path("./data")
@@ -87,6 +91,12 @@ class Settings(BaseSettings):
     allowed_user_ids: IdList = frozenset()
     allowed_chat_ids: IdList = frozenset()
     admin_user_ids: IdList = frozenset()
+    knowledge_open_to_all: bool = True
+    llm_per_user_per_minute: int = Field(default=5, ge=0)
+    llm_per_user_per_day: int = Field(default=100, ge=0)
+    llm_per_chat_per_minute: int = Field(default=20, ge=0)
+    llm_per_chat_per_day: int = Field(default=500, ge=0)
+    max_question_chars: int = Field(default=2000, ge=100)
 
     @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")
     @classmethod

@@ -37,6 +37,12 @@ CREATE TABLE IF NOT EXISTS usage (
     count INTEGER NOT NULL,
     PRIMARY KEY (subject, window)
 );
+CREATE TABLE IF NOT EXISTS chat_settings (
+    chat_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (chat_id, name)
+);
 """
 _KEEP_TURNS = 40
 _KEEP_UPDATES = 5000
@@ -119,6 +125,28 @@ class Store:
                     "DELETE FROM handled_updates WHERE update_id < ?", (update_id - _KEEP_UPDATES,)
                 )
         return cursor.rowcount == 1
+
+    # -- per-chat settings ----------------------------------------------------------------
+
+    def chat_setting(self, chat_id: int, name: str) -> str | None:
+        """A choice a chat made (e.g. `answer_mode`), kept across restarts; None if never made."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value FROM chat_settings WHERE chat_id = ? AND name = ?", (chat_id, name)
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def set_chat_setting(self, chat_id: int, name: str, value: str | None) -> None:
+        """Record a chat's choice; None forgets it (back to the default)."""
+        with self._lock:
+            if value is None:
+                self._db.execute("DELETE FROM chat_settings WHERE chat_id = ? AND name = ?", (chat_id, name))
+                return
+            self._db.execute(
+                "INSERT INTO chat_settings (chat_id, name, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (chat_id, name) DO UPDATE SET value = excluded.value",
+                (chat_id, name, value),
+            )
 
     # -- usage counters -------------------------------------------------------------------
 

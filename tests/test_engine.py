@@ -287,3 +287,18 @@ def test_knowledge_answers_are_short(engine: Engine) -> None:
         if answer.route == "knowledge" and len(answer.text) > SHORT:
             long.append(f"{item.id}: {len(answer.text)} chars")
     assert not long
+
+
+def test_a_new_short_topic_is_not_read_as_a_follow_up(engine: Engine) -> None:
+    answer = _ask(engine, "should i learn rust or go first?", "what did muse spark score on hle")
+    assert answer.route == "fallback"
+    assert "50.2" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["when was muse spark released", "who built muse spark", "is muse spark open source"],
+)
+def test_a_new_question_naming_a_model_is_not_the_previous_benchmark(engine: Engine, question: str) -> None:
+    answer = _ask(engine, question, "what did muse spark score on hle")
+    assert "50.2" not in answer.text, answer.text

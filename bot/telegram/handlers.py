@@ -48,6 +48,7 @@ from bot.llm.base import ImagePart
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store import Store
+from bot.telegram import contemplating, guard
 from bot.telegram.delivery import Target, send_answer, send_chart, send_text
 from bot.telegram.render import TELEGRAM_TEXT_LIMIT, render_messages
 from bot.telegram.streaming import StreamPolicy, stream_answer
@@ -81,6 +82,7 @@ class Services:
 CHAT_COMMANDS = (
     ("ask", "ask the language model directly: /ask QUESTION"),
     ("reset", "forget this chat's conversation history"),
+    guard.USAGE_COMMAND,
 )
 ADMIN_COMMANDS = (
     ("stats", "operator: usage and health figures"),
@@ -148,7 +150,10 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = update.effective_message
     if message is None or not message.text:
         return
-    await _answer(message, _question_text(message), context)
+    question = await guard.clip_input(message, _question_text(message), context)
+    if await contemplating.contemplate_if_in_mode(message, question, context):
+        return
+    await _answer(message, question, context)
 
 
 async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -262,10 +267,13 @@ async def _answer(
 ) -> None:
     svc = services(context)
     started = time.monotonic()
+    question = await guard.clip_input(message, question, context)
     history = svc.store.history(message.chat_id, turns=svc.history_turns)
     answer = await svc.engine.answer(question, history, images=images or (), use_llm=use_llm)
     target = Target.for_message(message)
     if answer.stream is not None:
+        if not await guard.admit_llm(message, context):
+            return
         private = message.chat.type == "private"
         await stream_answer(target, answer, private=private, policy=svc.stream_policy)
         svc.health.llm_result(answer.error or None)
@@ -385,12 +393,14 @@ def _examples_keyboard() -> InlineKeyboardMarkup:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Every handler, in one place. Group chatter never matches any of them."""
+    guard.register(app)
     app.add_handler(TypeHandler(Update, skip_repeats), group=-1)
     app.add_handler(CommandHandler([c.name for c in COMMANDS], on_command))
     app.add_handler(CommandHandler("ask", on_ask))
     app.add_handler(CommandHandler("reset", on_reset))
     app.add_handler(CommandHandler("stats", on_stats))
     app.add_handler(CommandHandler("reload", on_reload))
+    contemplating.register(app)
     addressed = filters.ChatType.PRIVATE | (filters.ChatType.GROUPS & _AddressedToBot())
     text = filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED
     app.add_handler(MessageHandler(text & addressed, on_question))

@@ -35,6 +35,9 @@ class ChatAwareRateLimiter(AIORateLimiter):
         super().__init__(
             overall_max_rate=5, overall_time_period=0.2, group_max_rate=2, group_time_period=7, max_retries=0
         )
+        # Telegram counts requests as they arrive, and they arrive with jitter: one request every
+        # 1/28 s, never a burst, keeps any second below 30 with room to spare.
+        self._base_limiter = AsyncLimiter(1, 1 / 28)
         # With no retries of its own the parent logs every 429 as an error with a traceback;
         # this class handles them, and logs them itself at INFO.
         logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
@@ -54,10 +57,16 @@ class ChatAwareRateLimiter(AIORateLimiter):
     ) -> bool | JSONDict | list[JSONDict]:
         chat_id = _chat_key(data.get("chat_id"))
         retries = rate_limit_args if rate_limit_args is not None else self._chat_retries
-        for attempt in range(retries + 1):
+
+        async def paced(*call_args: Any, **call_kwargs: Any) -> bool | JSONDict | list[JSONDict]:
+            # The chat's own pace is taken after the overall queue, right before sending: taken
+            # before it, a long wait there lets the chat's next messages go out back to back.
             await self._wait_for_chat(chat_id)
+            return await callback(*call_args, **call_kwargs)
+
+        for attempt in range(retries + 1):
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, 0)
+                return await super().process_request(paced, args, kwargs, endpoint, data, 0)
             except RetryAfter as exc:
                 if attempt == retries or chat_id is None:
                     raise
@@ -73,7 +82,7 @@ class ChatAwareRateLimiter(AIORateLimiter):
         if pause > 0:
             await asyncio.sleep(pause)
         if isinstance(chat_id, int) and chat_id > 0:
-            limiter = self._private.setdefault(chat_id, AsyncLimiter(self._burst, self._burst))
+            limiter = self._private.setdefault(chat_id, AsyncLimiter(self._burst, self._burst * 1.2))
             await limiter.acquire()
 
 

@@ -1,0 +1,338 @@
+"""Who may use the bot, and how much of the operator's LLM budget each person and group may spend.
+
+Transport-agnostic on purpose (no telegram import): the Telegram guard, the terminal or a
+future channel ask the same two questions with plain ids, and tests can check the policy
+without a Bot API.
+
+- `AccessPolicy` answers "may this user, in this chat, use the bot at all / the LLM?" from
+  `ALLOWED_USER_IDS`, `ALLOWED_CHAT_IDS` and `ADMIN_USER_IDS`. Both allowlists empty means
+  open: a fresh self-hosted bot works before its operator has read any documentation.
+- `Quotas` counts LLM requests per user and per group, per minute and per UTC day, in the
+  `usage` table of `Store`, so a restart does not hand everyone a fresh allowance. Knowledge
+  answers cost the operator nothing and are never counted.
+
+Windows are fixed (the minute "14:03", the UTC day "2026-11-26") rather than sliding: one
+indexed row per counter, a reset time that can be told to the user exactly, and old windows
+pruned with one statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+from bot.store import Store
+
+__all__ = [
+    "AccessPolicy",
+    "Clipped",
+    "Decision",
+    "Limits",
+    "Quotas",
+    "Standing",
+    "UsageLine",
+    "UsageReport",
+    "clip_question",
+]
+
+Clock = Callable[[], float]
+Reason = Literal["ok", "not_allowed", "user_minute", "user_day", "chat_minute", "chat_day"]
+
+NOT_ALLOWED_LLM = (
+    "I can answer questions from my knowledge base about Muse Spark, but open-ended questions "
+    "to my language model are only for people my operator has approved."
+)
+STRANGER_NOTE = (
+    "Sorry, this is a private bot and only answers people its operator has approved. "
+    "If you know the operator, send them your Telegram user id: `{user_id}`."
+)
+DEFAULT_MAX_QUESTION_CHARS = 2000
+
+
+class Standing(Enum):
+    """What an (user, chat) pair may do. Ordered from most to least."""
+
+    FULL = "full"  # knowledge and LLM answers
+    KNOWLEDGE = "knowledge"  # knowledge answers only (a stranger, with KNOWLEDGE_OPEN_TO_ALL)
+    NONE = "none"  # nothing: a stranger while knowledge is not open
+    LEAVE = "leave"  # a group that is not on ALLOWED_CHAT_IDS: the bot should leave it
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """The allow/deny rules, from settings.
+
+    A user is a *member* when listed in `ALLOWED_USER_IDS` or `ADMIN_USER_IDS`, or when the
+    chat they write in is listed in `ALLOWED_CHAT_IDS` (allowing a group allows its members;
+    a private chat's id is the user's id). When `ALLOWED_CHAT_IDS` is set, groups not on it
+    are left; when only `ALLOWED_USER_IDS` is set, groups are fine and only members get LLM
+    answers there.
+    """
+
+    allowed_users: frozenset[int] = frozenset()
+    allowed_chats: frozenset[int] = frozenset()
+    admins: frozenset[int] = frozenset()
+    knowledge_open_to_all: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: object) -> AccessPolicy:
+        """Read defensively: settings that predate a field still give a working policy."""
+        return cls(
+            allowed_users=frozenset(getattr(settings, "allowed_user_ids", frozenset())),
+            allowed_chats=frozenset(getattr(settings, "allowed_chat_ids", frozenset())),
+            admins=frozenset(getattr(settings, "admin_user_ids", frozenset())),
+            knowledge_open_to_all=bool(getattr(settings, "knowledge_open_to_all", True)),
+        )
+
+    @property
+    def open(self) -> bool:
+        """No allowlist configured: everyone is a member."""
+        return not self.allowed_users and not self.allowed_chats
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.admins
+
+    def chat_allowed(self, chat_id: int, *, private: bool) -> bool:
+        """False only for a group the operator has not listed while listing others."""
+        return private or not self.allowed_chats or chat_id in self.allowed_chats
+
+    def is_member(self, user_id: int | None, chat_id: int | None) -> bool:
+        if self.open:
+            return True
+        if user_id is not None and (user_id in self.allowed_users or user_id in self.admins):
+            return True
+        return chat_id is not None and chat_id in self.allowed_chats
+
+    def standing(self, user_id: int | None, chat_id: int | None, *, private: bool) -> Standing:
+        """What this user may do in this chat (`chat_id` None: inline mode, no chat)."""
+        if self.open:
+            return Standing.FULL
+        if chat_id is not None and not self.chat_allowed(chat_id, private=private):
+            return Standing.LEAVE
+        if self.is_member(user_id, chat_id):
+            return Standing.FULL
+        return Standing.KNOWLEDGE if self.knowledge_open_to_all else Standing.NONE
+
+
+@dataclass(frozen=True)
+class Limits:
+    """LLM requests allowed per window; 0 (or less) means no limit for that window."""
+
+    user_per_minute: int = 5
+    user_per_day: int = 100
+    chat_per_minute: int = 20
+    chat_per_day: int = 500
+
+    @classmethod
+    def from_settings(cls, settings: object) -> Limits:
+        return cls(
+            user_per_minute=int(getattr(settings, "llm_per_user_per_minute", 5)),
+            user_per_day=int(getattr(settings, "llm_per_user_per_day", 100)),
+            chat_per_minute=int(getattr(settings, "llm_per_chat_per_minute", 20)),
+            chat_per_day=int(getattr(settings, "llm_per_chat_per_day", 500)),
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer to "may this request go to the LLM?"; `message` (Markdown) says why not."""
+
+    allowed: bool
+    reason: Reason = "ok"
+    message: str = ""
+    reset_at: dt.datetime | None = None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    label: str
+    used: int
+    limit: int
+    reset_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """What `/usage` shows: the user's own counters (and the group's, asked in a group)."""
+
+    lines: tuple[UsageLine, ...]
+    exempt: bool = False
+
+    def markdown(self, now: dt.datetime) -> str:
+        if self.exempt:
+            head = "You are one of this bot's operators: no limits apply to you."
+        else:
+            head = "Your questions to my language model (knowledge answers are free and unlimited):"
+        rows = []
+        for line in self.lines:
+            limit = f"of {line.limit}" if line.limit > 0 else "(no limit)"
+            reset = f" — resets {_when(line.reset_at, now)}" if line.limit > 0 else ""
+            rows.append(f"• {line.label}: **{line.used}** {limit}{reset}")
+        return "\n".join([head, "", *rows])
+
+
+@dataclass(frozen=True)
+class _Counter:
+    """One counter a request is checked against: whose, which window, its limit."""
+
+    subject: str
+    window: str
+    limit: int
+    reason: Reason
+    reset_at: dt.datetime
+    what: str
+
+
+class Quotas:
+    """Per-user and per-group LLM request counters on top of `Store`'s `usage` table.
+
+    All checks and writes for one request happen without an `await` in between, so on one
+    event loop two requests can never both squeeze into the last slot.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        limits: Limits | None = None,
+        *,
+        exempt: Iterable[int] = (),
+        clock: Clock = time.time,
+    ) -> None:
+        self._store = store
+        self.limits = limits or Limits()
+        self._exempt = frozenset(exempt)
+        self._clock = clock
+        self._pruned_minute = ""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+
+    def spend(
+        self, user_id: int, chat_id: int | None = None, *, group: bool = False, cost: int = 1
+    ) -> Decision:
+        """Charge `cost` requests (a Contemplating answer that makes N model calls plus a
+        summary costs N+1) to the user and, in a group, to the group; or refuse without
+        charging anything.
+
+        A request that alone costs more than a limit is let into an empty window only, so an
+        expensive mode stays usable once a minute/day instead of never.
+        """
+        cost = max(1, cost)
+        if user_id in self._exempt:
+            return Decision(True)
+        now = self.now()
+        counters = self._counters(user_id, chat_id if group else None, now)
+        self._prune(now)
+        for counter in counters:
+            if counter.limit <= 0:
+                continue
+            used = self._store.usage(counter.subject, counter.window)
+            if used > 0 and used + cost > counter.limit:
+                return Decision(False, counter.reason, _over_message(counter, now), counter.reset_at)
+        for counter in counters:
+            self._store.add_usage(counter.subject, counter.window, cost)
+        return Decision(True)
+
+    def report(self, user_id: int, chat_id: int | None = None, *, group: bool = False) -> UsageReport:
+        now = self.now()
+        lines = tuple(
+            UsageLine(c.what, self._store.usage(c.subject, c.window), c.limit, c.reset_at)
+            for c in self._counters(user_id, chat_id if group else None, now)
+        )
+        return UsageReport(lines, exempt=user_id in self._exempt)
+
+    def _counters(self, user_id: int, group_id: int | None, now: dt.datetime) -> list[_Counter]:
+        minute, day = _minute_window(now), _day_window(now)
+        next_minute = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+        next_day = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
+        lim = self.limits
+        user = f"llm:user:{user_id}"
+        counters = [
+            _Counter(user, minute, lim.user_per_minute, "user_minute", next_minute, "you, this minute"),
+            _Counter(user, day, lim.user_per_day, "user_day", next_day, "you, today (UTC)"),
+        ]
+        if group_id is not None:
+            chat = f"llm:chat:{group_id}"
+            counters += [
+                _Counter(
+                    chat, minute, lim.chat_per_minute, "chat_minute", next_minute, "this group, this minute"
+                ),
+                _Counter(chat, day, lim.chat_per_day, "chat_day", next_day, "this group, today (UTC)"),
+            ]
+        return counters
+
+    def _prune(self, now: dt.datetime) -> None:
+        """Once a minute, drop counters of windows that have passed (the table stays tiny)."""
+        minute = _minute_window(now)
+        if minute == self._pruned_minute:
+            return
+        self._pruned_minute = minute
+        self._store.prune_usage(current_windows(now))
+
+    # -- strangers -------------------------------------------------------------------------
+
+    def first_today(self, kind: str, subject_id: int) -> bool:
+        """True the first time today (UTC) that `kind` happens for this id; persisted, so a
+        stranger is told "this bot is private" at most once a day, even across restarts."""
+        return self._store.add_usage(f"{kind}:{subject_id}", _day_window(self.now())) == 1
+
+
+def current_windows(now: dt.datetime) -> set[str]:
+    """The windows still in force; `Store.prune_usage` keeps these and drops the rest."""
+    return {_minute_window(now), _day_window(now)}
+
+
+def _minute_window(now: dt.datetime) -> str:
+    return "min:" + now.strftime("%Y-%m-%dT%H:%M")
+
+
+def _day_window(now: dt.datetime) -> str:
+    return "day:" + now.strftime("%Y-%m-%d")
+
+
+def _over_message(counter: _Counter, now: dt.datetime) -> str:
+    """Friendly, specific, and says when it will work again."""
+    per = "a minute" if counter.reason.endswith("minute") else "a day"
+    whose = "you" if counter.reason.startswith("user") else "this group"
+    return (
+        f"That's the limit for now: {whose} can ask my language model {counter.limit} "
+        f"question{'' if counter.limit == 1 else 's'} {per}, and that's used up. It resets {_when(counter.reset_at, now)}. "
+        "Questions my knowledge base can answer (try /help) still work meanwhile."
+    )
+
+
+def _when(reset_at: dt.datetime, now: dt.datetime) -> str:
+    """ "at 14:03 UTC (in 42 s)" — a clock time for people, and a countdown for time zones."""
+    seconds = max(1, round((reset_at - now).total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        left = f"{hours} h {minutes} min"
+    elif minutes:
+        left = f"{minutes} min {secs} s" if secs and minutes < 10 else f"{minutes} min"
+    else:
+        left = f"{secs} s"
+    return f"at {reset_at.strftime('%H:%M')} UTC (in {left})"
+
+
+@dataclass(frozen=True)
+class Clipped:
+    text: str
+    cut: bool
+    notice: str = ""
+
+
+def clip_question(text: str, limit: int = DEFAULT_MAX_QUESTION_CHARS) -> Clipped:
+    """Cut an over-long question (what the LLM is sent, and what history stores) with a notice
+    for the user, so a pasted book neither costs a fortune nor silently loses its end."""
+    if limit <= 0 or len(text) <= limit:
+        return Clipped(text, False)
+    notice = f"_Your message is {len(text):,} characters long; I read only the first {limit:,}._"
+    return Clipped(text[:limit], True, notice)
