@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
+from bot.settings import Settings
 from bot.store import Store
 
 __all__ = [
@@ -79,13 +80,12 @@ class AccessPolicy:
     knowledge_open_to_all: bool = True
 
     @classmethod
-    def from_settings(cls, settings: object) -> AccessPolicy:
-        """Read defensively: settings that predate a field still give a working policy."""
+    def from_settings(cls, settings: Settings) -> AccessPolicy:
         return cls(
-            allowed_users=frozenset(getattr(settings, "allowed_user_ids", frozenset())),
-            allowed_chats=frozenset(getattr(settings, "allowed_chat_ids", frozenset())),
-            admins=frozenset(getattr(settings, "admin_user_ids", frozenset())),
-            knowledge_open_to_all=bool(getattr(settings, "knowledge_open_to_all", True)),
+            allowed_users=settings.allowed_user_ids,
+            allowed_chats=settings.allowed_chat_ids,
+            admins=settings.admin_user_ids,
+            knowledge_open_to_all=settings.knowledge_open_to_all,
         )
 
     @property
@@ -128,12 +128,12 @@ class Limits:
     chat_per_day: int = 500
 
     @classmethod
-    def from_settings(cls, settings: object) -> Limits:
+    def from_settings(cls, settings: Settings) -> Limits:
         return cls(
-            user_per_minute=int(getattr(settings, "llm_per_user_per_minute", 5)),
-            user_per_day=int(getattr(settings, "llm_per_user_per_day", 100)),
-            chat_per_minute=int(getattr(settings, "llm_per_chat_per_minute", 20)),
-            chat_per_day=int(getattr(settings, "llm_per_chat_per_day", 500)),
+            user_per_minute=settings.llm_per_user_per_minute,
+            user_per_day=settings.llm_per_user_per_day,
+            chat_per_minute=settings.llm_per_chat_per_minute,
+            chat_per_day=settings.llm_per_chat_per_day,
         )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import httpx
 
 from bot.answer import Answer, Turn
-from bot.commands import COMMANDS, run_command
+from bot.commands import COMMANDS, help_text, run_command
 from bot.contemplate import ContemplateConfig, ContemplateUnavailable, Contemplator, Progress
 from bot.engine import Engine
 from bot.knowledge import KnowledgeError, load_knowledge
@@ -198,8 +198,10 @@ async def _chat_turn(engine: Engine, line: str, history: list[Turn]) -> bool:
     elif contemplate:
         question = line.removeprefix("/contemplate").strip()
     elif line.startswith("/"):
-        name, *rest = line[1:].split()
+        name, *rest = line[1:].split() or [""]
         answer = run_command(engine, name, rest) or _unknown_command(name)
+        if name == "help":
+            answer = Answer(help_text(TERMINAL_EXTRAS), "knowledge")
         print(f"\n{answer.markdown()}\n")
         return True
     if contemplate:
@@ -214,9 +216,17 @@ async def _chat_turn(engine: Engine, line: str, history: list[Turn]) -> bool:
     return True
 
 
+TERMINAL_EXTRAS = (
+    ("ask", "ask the language model directly: /ask QUESTION"),
+    ("contemplate", "several agents think it over, then one answer: /contemplate QUESTION"),
+    ("reset", "forget this conversation"),
+    ("quit", "leave (or Ctrl-D)"),
+)
+
+
 def _unknown_command(name: str) -> Answer:
-    known = " ".join(f"/{c.name}" for c in COMMANDS)
-    return Answer(f"Unknown command /{name}. Try: {known} /ask /reset /quit", "fallback")
+    known = " ".join(f"/{c.name}" for c in COMMANDS) + " " + " ".join(f"/{n}" for n, _ in TERMINAL_EXTRAS)
+    return Answer(f"Unknown command /{name}. Try: {known}", "fallback")
 
 
 def _enable_line_editing() -> None:

@@ -40,14 +40,19 @@ def _start(engine: Engine, args: Sequence[str]) -> Answer:
     return Answer(text, "knowledge", SourceRef.lookup(kb, list(kb.sources)))
 
 
-def _help(engine: Engine, args: Sequence[str]) -> Answer:
-    lines = [f"/{c.name} — {c.description}" for c in COMMANDS if c.name != "start"]
-    text = (
+def help_text(extra: Sequence[tuple[str, str]] = ()) -> str:
+    """The command list; each channel adds the commands only it has (`/ask`, `/usage`…)."""
+    commands = [(c.name, c.description) for c in COMMANDS if c.name != "start"] + list(extra)
+    lines = [f"/{name} — {description}" for name, description in commands]
+    return (
         "Ask a question in plain words, or use a command:\n\n"
         + "\n".join(lines)
         + "\n\nIn groups, mention me or reply to one of my messages."
     )
-    return Answer(text, "knowledge")
+
+
+def _help(engine: Engine, args: Sequence[str]) -> Answer:
+    return Answer(help_text(), "knowledge")
 
 
 def _about(engine: Engine, args: Sequence[str]) -> Answer:

@@ -37,6 +37,7 @@ from bot.llm.base import BackendMisconfigured, ChatMessage, LLMBackend, LLMError
 from bot.llm.fallback import FallbackBackend
 from bot.prompt import build_messages, relevant_source_ids
 from bot.retrieval import Retriever
+from bot.settings import Settings
 
 __all__ = [
     "ANGLES",
@@ -107,9 +108,8 @@ ANGLES: tuple[Angle, ...] = (GROUNDED, SKEPTIC, EXPERT)
 
 @dataclass(frozen=True)
 class ContemplateConfig:
-    """The operator's switches. Read from `Settings` defensively, so this module works before
-    (and whatever) the settings grow: `CONTEMPLATE_ENABLED`, `CONTEMPLATE_AGENTS`,
-    `CONTEMPLATE_MAX_AGENTS`, `CONTEMPLATE_AGENT_TIMEOUT`."""
+    """The operator's switches: `CONTEMPLATE_ENABLED`, `CONTEMPLATE_AGENTS`,
+    `CONTEMPLATE_MAX_AGENTS` (a cap), `CONTEMPLATE_AGENT_TIMEOUT`."""
 
     enabled: bool = True
     agents: int = 3
@@ -117,13 +117,12 @@ class ContemplateConfig:
     agent_timeout: float = 60.0
 
     @classmethod
-    def from_settings(cls, settings: object) -> ContemplateConfig:
-        default = cls()
+    def from_settings(cls, settings: Settings) -> ContemplateConfig:
         return cls(
-            enabled=bool(getattr(settings, "contemplate_enabled", default.enabled)),
-            agents=int(getattr(settings, "contemplate_agents", default.agents)),
-            max_agents=int(getattr(settings, "contemplate_max_agents", default.max_agents)),
-            agent_timeout=float(getattr(settings, "contemplate_agent_timeout", default.agent_timeout)),
+            enabled=settings.contemplate_enabled,
+            agents=settings.contemplate_agents,
+            max_agents=settings.contemplate_max_agents,
+            agent_timeout=settings.contemplate_agent_timeout,
         )
 
     @property

@@ -351,7 +351,7 @@ def test_more_agents_cycle_angles_and_backends(
 
 
 def test_config_reads_settings_defensively_and_caps_agents() -> None:
-    assert ContemplateConfig.from_settings(object()) == ContemplateConfig()
+    assert ContemplateConfig.from_settings(Settings(_env_file=None)) == ContemplateConfig()  # type: ignore[call-arg]
 
     class Operator:
         contemplate_enabled = False

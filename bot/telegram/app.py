@@ -39,8 +39,7 @@ from bot.logs import setup_logging
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram.contemplating import CONTEMPLATE_COMMANDS
-from bot.telegram.handlers import ADMIN_COMMANDS, CHAT_COMMANDS, CONFLICT_MESSAGE, Services, register
+from bot.telegram.handlers import ADMIN_COMMANDS, CONFLICT_MESSAGE, MENU_EXTRAS, Services, register
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.ratelimit import ChatAwareRateLimiter
 from bot.telegram.streaming import StreamPolicy
@@ -104,7 +103,7 @@ def build_application(
 
 async def _publish_commands(app: Application) -> None:  # type: ignore[type-arg]
     """The command menus people see when they type "/", per kind of chat."""
-    extra = [BotCommand(name, description) for name, description in (*CHAT_COMMANDS, *CONTEMPLATE_COMMANDS)]
+    extra = [BotCommand(name, description) for name, description in MENU_EXTRAS]
     private = [BotCommand(c.name, c.description[:256]) for c in COMMANDS] + extra
     groups = [BotCommand(c.name, c.description[:256]) for c in COMMANDS if c.in_groups] + extra
     await app.bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())

@@ -531,5 +531,5 @@ def _contemplator(context: ContextTypes.DEFAULT_TYPE) -> Contemplator:
     svc = _services(context)
     config = context.application.bot_data.get(CONFIG_KEY)
     if not isinstance(config, ContemplateConfig):
-        config = ContemplateConfig.from_settings(getattr(svc, "settings", None))
+        config = ContemplateConfig.from_settings(svc.settings)
     return Contemplator.for_engine(svc.engine, config)

@@ -35,6 +35,7 @@ from bot.access import (
     Standing,
     clip_question,
 )
+from bot.settings import Settings
 from bot.store import Store
 from bot.telegram.delivery import Target, send_text
 
@@ -67,10 +68,10 @@ class Access:
     left_chats: set[int] = field(default_factory=set)
 
     @classmethod
-    def from_settings(cls, settings: object, store: Store, *, clock: Clock = time.time) -> Access:
+    def from_settings(cls, settings: Settings, store: Store, *, clock: Clock = time.time) -> Access:
         policy = AccessPolicy.from_settings(settings)
         quotas = Quotas(store, Limits.from_settings(settings), exempt=policy.admins, clock=clock)
-        limit = int(getattr(settings, "max_question_chars", DEFAULT_MAX_QUESTION_CHARS))
+        limit = settings.max_question_chars
         return cls(policy, quotas, limit)
 
 
@@ -80,7 +81,7 @@ def current_access(context: ContextTypes.DEFAULT_TYPE) -> Access:
     found = bot_data.get(ACCESS_KEY)
     if not isinstance(found, Access):
         services = bot_data["services"]
-        found = Access.from_settings(getattr(services, "settings", None), services.store)
+        found = Access.from_settings(services.settings, services.store)
         bot_data[ACCESS_KEY] = found
     return found
 

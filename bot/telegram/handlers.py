@@ -40,7 +40,7 @@ from telegram.ext import (
 
 from bot.answer import Answer
 from bot.charts import ChartCache
-from bot.commands import COMMANDS, EXAMPLES, run_command
+from bot.commands import COMMANDS, EXAMPLES, help_text, run_command
 from bot.engine import NO_IMAGES_NOTE, Engine
 from bot.health import Health
 from bot.knowledge import KnowledgeError, load_knowledge
@@ -84,6 +84,8 @@ CHAT_COMMANDS = (
     ("reset", "forget this chat's conversation history"),
     guard.USAGE_COMMAND,
 )
+# Commands beyond the shared ones (bot/commands.py): for the menus and /help.
+MENU_EXTRAS = (*CHAT_COMMANDS, *contemplating.CONTEMPLATE_COMMANDS)
 ADMIN_COMMANDS = (
     ("stats", "operator: usage and health figures"),
     ("reload", "operator: re-read the knowledge base"),
@@ -297,6 +299,8 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     answer = run_command(svc.engine, name, context.args or [])
     if answer is None:
         return
+    if name == "help":
+        answer = Answer(help_text(MENU_EXTRAS), "knowledge")
     svc.metrics.answers.labels(answer.route).inc()
     markup = _examples_keyboard() if name == "start" else None
     target = Target.for_message(message)

@@ -237,3 +237,11 @@ def _knowledge_with_long_entry(tmp_path: Path) -> Path:
     }
     (tmp_path / "entries.yaml").write_text(yaml.safe_dump({"entries": [entry]}), encoding="utf-8")
     return tmp_path
+
+
+async def test_help_lists_every_command_a_user_can_send(bot: FakeBotAPI) -> None:
+    bot.message(USER, "/help")
+    [reply] = await bot.wait_for_messages(USER, 1)
+    for command in ("/compare", "/ask", "/reset", "/usage", "/contemplate", "/mode"):
+        assert command in _text(reply)
+    assert "/stats" not in _text(reply), "operator commands are not advertised to everyone"
