@@ -302,12 +302,14 @@ class Engine:
         rest = [w for i, w in enumerate(parsed.words) if i not in parsed.mentions.consumed]
         return all(w in _SCORE_WORDS or w in _REFERRING or w not in content_tokens([w]) for w in rest)
 
-    @staticmethod
-    def _refers_back(parsed: _Parsed) -> bool:
+    def _refers_back(self, parsed: _Parsed) -> bool:
         """ "what mode was that in", "and the score?": about the last answer, not a new topic.
-        A short question about something else ("should i learn rust") must not be read as
-        one about the previous benchmark."""
-        return parsed.has(_REFERRING) or parsed.has(_MODE_WORDS) or parsed.has(_SCORE_WORDS)
+        A short question about something else ("should i learn rust", "what is contemplating
+        mode") must not be read as one about the previous benchmark."""
+        if parsed.has(_REFERRING):
+            return True
+        about_scores = parsed.has(_MODE_WORDS) or parsed.has(_SCORE_WORDS)
+        return about_scores and self._best_entry(parsed) is None
 
     def _previous_mentions(self, history: Sequence[Turn]) -> Mentions | None:
         for turn in reversed(history):

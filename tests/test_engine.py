@@ -302,3 +302,8 @@ def test_a_new_short_topic_is_not_read_as_a_follow_up(engine: Engine) -> None:
 def test_a_new_question_naming_a_model_is_not_the_previous_benchmark(engine: Engine, question: str) -> None:
     answer = _ask(engine, question, "what did muse spark score on hle")
     assert "50.2" not in answer.text, answer.text
+
+
+def test_a_question_about_a_mode_after_a_score_is_a_new_question(engine: Engine) -> None:
+    answer = _ask(engine, "what is contemplating mode", "how did muse spark do on terminal bench")
+    assert answer.subject == "contemplating-mode", answer.text

@@ -29,10 +29,12 @@ def bot_settings(api: FakeBotAPI, **extra: Any) -> Settings:
     )
 
 
-async def start_bot(app: App) -> App:
-    """initialize → post_init (command menus) → start → long polling, as `run_polling` does."""
+async def start_bot(app: App, *, menus: bool = True) -> App:
+    """initialize → post_init (command menus) → start → long polling, as `run_polling` does.
+    `menus=False` for an Application that is not Muse Bot (the echo baseline of the benches)."""
     await app.initialize()
-    await _publish_commands(app)
+    if menus:
+        await _publish_commands(app)
     await app.start()
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0, timeout=5)
@@ -52,8 +54,8 @@ async def stop_bot(app: App) -> None:
 
 
 @asynccontextmanager
-async def running(app: App) -> AsyncIterator[App]:
-    await start_bot(app)
+async def running(app: App, *, menus: bool = True) -> AsyncIterator[App]:
+    await start_bot(app, menus=menus)
     try:
         yield app
     finally:
