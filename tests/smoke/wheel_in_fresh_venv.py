@@ -16,14 +16,14 @@ from pathlib import Path
 import httpx
 
 from tests.fakes.telegram_api import FakeBotAPI
-from tests.telegram.conftest import TEST_TOKEN, bot_api  # noqa: F401  (the fixture)
+from tests.telegram.conftest import TEST_TOKEN
 from tests.telegram.test_operations import _free_port
 
 MUSEBOT = os.environ.get("MUSEBOT_SMOKE_BIN", "")
 
 
 async def test_installed_wheel_answers_and_reports_healthy(bot_api: FakeBotAPI, tmp_path: Path) -> None:
-    assert MUSEBOT and Path(MUSEBOT).is_file(), "set MUSEBOT_SMOKE_BIN to the fresh venv's musebot"
+    assert MUSEBOT and os.path.isfile(MUSEBOT), "set MUSEBOT_SMOKE_BIN to the fresh venv's musebot"
     port = _free_port()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
     env.update(
