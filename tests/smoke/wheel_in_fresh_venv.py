@@ -20,10 +20,11 @@ from tests.telegram.conftest import TEST_TOKEN
 from tests.telegram.test_operations import _free_port
 
 MUSEBOT = os.environ.get("MUSEBOT_SMOKE_BIN", "")
+INSTALLED = bool(MUSEBOT) and Path(MUSEBOT).is_file()
 
 
 async def test_installed_wheel_answers_and_reports_healthy(bot_api: FakeBotAPI, tmp_path: Path) -> None:
-    assert MUSEBOT and os.path.isfile(MUSEBOT), "set MUSEBOT_SMOKE_BIN to the fresh venv's musebot"
+    assert INSTALLED, "set MUSEBOT_SMOKE_BIN to the fresh venv's musebot"
     port = _free_port()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
     env.update(
