@@ -1,19 +1,17 @@
-"""Fixtures for end-to-end tests against the fake Telegram Bot API.
-
-The token is deliberately *not* shaped like a real one (real tokens look like
-``\\d{8,10}:AA[A-Za-z0-9_-]{33}``) so secret scanners never flag it and nobody mistakes it
-for a credential.
-"""
+"""Fixtures for end-to-end tests against the fake Telegram Bot API (and fake LLM servers)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
 import pytest
+from telegram.ext import Application
 
+from tests.fakes.llm_servers import FakeLLMServer
 from tests.fakes.telegram_api import FakeBotAPI
+from tests.telegram.harness import TEST_TOKEN, stop_bot
 
-TEST_TOKEN = "123456:TEST-token-not-real-abcdefghijklmno"
+__all__ = ["TEST_TOKEN"]
 
 
 @pytest.fixture
@@ -21,3 +19,22 @@ async def bot_api() -> AsyncIterator[FakeBotAPI]:
     """A started FakeBotAPI on 127.0.0.1; stopped (pending long polls answered) afterwards."""
     async with FakeBotAPI(TEST_TOKEN) as server:
         yield server
+
+
+@pytest.fixture
+async def llm() -> AsyncIterator[FakeLLMServer]:
+    """A fake OpenAI-compatible server; tests script its answers."""
+    server = await FakeLLMServer("openai").start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def apps() -> AsyncIterator[list[Application]]:  # type: ignore[type-arg]
+    """Apps a test started, stopped afterwards even when it fails."""
+    started: list[Application] = []  # type: ignore[type-arg]
+    yield started
+    for app in started:
+        await stop_bot(app)

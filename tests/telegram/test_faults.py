@@ -16,15 +16,13 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import Application
 
 from bot.engine import CUT_NOTE, UNAVAILABLE_NOTE
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.telegram.handlers import SORRY
 from tests.fakes.llm_servers import (
     TEST_KEY,
@@ -38,7 +36,7 @@ from tests.fakes.llm_servers import (
 )
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.telegram.conftest import TEST_TOKEN
-from tests.telegram.test_guard_e2e import start_bot, stop_bot, text_of
+from tests.telegram.test_guard_e2e import start_bot, text_of
 
 USER, GROUP = 1001, -2001
 KNOWLEDGE_Q, KNOWLEDGE_A = "when was muse spark released", "April 8, 2026"
@@ -50,28 +48,6 @@ TELEGRAM_FAULTS = {
     "502": {"status": 502},
     "dropped": {"drop_connection": True},
 }
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge()
-
-
-@pytest.fixture
-async def llm() -> AsyncIterator[FakeLLMServer]:
-    server = await FakeLLMServer("openai").start()
-    try:
-        yield server
-    finally:
-        await server.close()
-
-
-@pytest.fixture
-async def apps() -> AsyncIterator[list[Application]]:  # type: ignore[type-arg]
-    started: list[Application] = []  # type: ignore[type-arg]
-    yield started
-    for app in started:
-        await stop_bot(app)
 
 
 def _ask(api: FakeBotAPI, chat_id: int, text: str) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Type
 
 from bot.access import NOT_ALLOWED_LLM
 from bot.engine import Engine
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.llm import LLMBackend, build_one
 from bot.settings import BackendSettings, Settings
 from bot.store import Store
@@ -32,7 +31,8 @@ from bot.telegram.app import build_application
 from bot.telegram.guard import ACCESS_KEY, Access
 from tests.fakes.llm_servers import TEST_KEY, FakeLLMServer, SleepRecorder
 from tests.fakes.telegram_api import FakeBotAPI
-from tests.telegram.conftest import TEST_TOKEN
+from tests.telegram import harness
+from tests.telegram.harness import bot_settings
 
 USER, OTHER, THIRD = 1001, 1002, 1003
 GROUP, OTHER_GROUP = -2001, -2002
@@ -43,17 +43,6 @@ T0 = dt.datetime(2026, 11, 26, 14, 2, 30, tzinfo=dt.UTC).timestamp()
 
 
 # -- shared helpers ------------------------------------------------------------------------------
-
-
-def bot_settings(api: FakeBotAPI, **extra: Any) -> Settings:
-    """Settings from arguments only (no `.env`), pointed at the fake Bot API."""
-    return Settings(  # type: ignore[call-arg]
-        telegram_bot_token=SecretStr(TEST_TOKEN),
-        telegram_api_base_url=api.base_url,
-        telegram_api_file_url=api.base_file_url,
-        _env_file=None,
-        **extra,
-    )
 
 
 def llm_backend(
@@ -86,20 +75,10 @@ async def start_bot(
     app.add_handler(TypeHandler(Update, _barrier), group=-3)
     if clock is not None:
         app.bot_data[ACCESS_KEY] = Access.from_settings(settings, store, clock=lambda: clock)
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=5)
-    return app
+    return await harness.start_bot(app, menus=False)
 
 
-async def stop_bot(app: Application) -> None:  # type: ignore[type-arg]
-    assert app.updater is not None
-    if app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    await app.shutdown()
+stop_bot = harness.stop_bot
 
 
 def text_of(message: dict[str, Any]) -> str:
@@ -140,29 +119,6 @@ def access_of(app: Application) -> Access:  # type: ignore[type-arg]
 
 
 # -- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge()
-
-
-@pytest.fixture
-async def llm() -> AsyncIterator[FakeLLMServer]:
-    server = await FakeLLMServer("openai").start()
-    try:
-        yield server
-    finally:
-        await server.close()
-
-
-@pytest.fixture
-async def apps() -> AsyncIterator[list[Application]]:  # type: ignore[type-arg]
-    """Apps started by a test, stopped afterwards even when it fails."""
-    started: list[Application] = []  # type: ignore[type-arg]
-    yield started
-    for app in started:
-        await stop_bot(app)
 
 
 # -- access --------------------------------------------------------------------------------------

@@ -76,12 +76,6 @@ _stop = stop_bot
 
 
 @pytest.fixture
-async def llm() -> AsyncIterator[FakeLLMServer]:
-    async with FakeLLMServer("openai") as server:
-        yield server
-
-
-@pytest.fixture
 async def run(bot_api: FakeBotAPI, kb: KnowledgeBase) -> AsyncIterator[Start]:
     """`await run(settings, store=None)` starts the bot; every started bot is stopped after."""
     started: list[Application] = []  # type: ignore[type-arg]
