@@ -204,23 +204,49 @@ class _Throttle:
             self.last_text = text
 
 
-class _DraftShower(_Shower):
-    """Ephemeral draft previews; switches to `_EditShower` if Telegram refuses drafts."""
+class _PreviewShower(_Shower):
+    """Shows throttled previews; what a preview is (a draft, an edit) is the subclass's."""
 
     previews = True
 
-    def __init__(self, target: Target, policy: StreamPolicy) -> None:
+    def __init__(self, target: Target, policy: StreamPolicy, interval: float) -> None:
         super().__init__(target, policy)
-        self._throttle = _Throttle(policy.draft_interval)
-        self._draft_id = random.randint(1, 2**31 - 1)
+        self._throttle = _Throttle(interval)
 
     def wait_time(self) -> float:
         return self._throttle.wait_time()
+
+    async def _show(self, preview: str) -> _Shower | None:
+        """Send one preview; return another shower to switch to, or None to carry on."""
+        raise NotImplementedError
 
     async def update(self, text: str) -> _Shower:
         preview = _preview(text)
         if not preview or preview == self._throttle.last_text:
             return self
+        try:
+            switch = await self._show(preview)
+        except Forbidden as exc:
+            _LOG.info("Not allowed to post in chat %s: %s", self._target.chat_id, exc.message)
+            return _Shower(self._target, self._policy)
+        except TelegramError as exc:  # a preview is cosmetic: skip it, the answer still comes
+            _LOG.info("Skipped a preview in chat %s: %s", self._target.chat_id, exc.message)
+            self._throttle.mark()
+            return self
+        if switch is not None:
+            return await switch.update(text)
+        self._throttle.mark(preview)
+        return self
+
+
+class _DraftShower(_PreviewShower):
+    """Ephemeral draft previews; switches to `_EditShower` if Telegram refuses drafts."""
+
+    def __init__(self, target: Target, policy: StreamPolicy) -> None:
+        super().__init__(target, policy, policy.draft_interval)
+        self._draft_id = random.randint(1, 2**31 - 1)
+
+    async def _show(self, preview: str) -> _Shower | None:
         try:
             await self._target.bot.send_message_draft(
                 self._target.chat_id, self._draft_id, preview, parse_mode=ParseMode.HTML
@@ -229,56 +255,30 @@ class _DraftShower(_Shower):
             # 400: drafts refused here; 404 (which python-telegram-bot calls InvalidToken): a
             # Bot API server too old to know sendMessageDraft.
             _LOG.info("Drafts refused (%s); streaming by edits instead", exc.message)
-            return await _EditShower(self._target, self._policy).update(text)
-        except Forbidden as exc:
-            _LOG.info("Not allowed to post in chat %s: %s", self._target.chat_id, exc.message)
-            return _Shower(self._target, self._policy)
-        except TelegramError as exc:
-            _LOG.info("Skipped a preview in chat %s: %s", self._target.chat_id, exc.message)
-            self._throttle.mark()
-            return self
-        self._throttle.mark(preview)
-        return self
+            return _EditShower(self._target, self._policy)
+        return None
 
 
-class _EditShower(_Shower):
+class _EditShower(_PreviewShower):
     """One message, edited at most every `edit_interval`, finally replaced by the answer."""
 
-    previews = True
-
     def __init__(self, target: Target, policy: StreamPolicy) -> None:
-        super().__init__(target, policy)
-        self._throttle = _Throttle(policy.edit_interval)
+        super().__init__(target, policy, policy.edit_interval)
         self._message_id: int | None = None
 
     def cancellable(self) -> bool:
         # Abandoning the first send could leave a message whose id we never learn.
         return self._message_id is not None
 
-    def wait_time(self) -> float:
-        return self._throttle.wait_time()
-
-    async def update(self, text: str) -> _Shower:
-        preview = _preview(text)
-        if not preview or preview == self._throttle.last_text:
-            return self
-        try:
-            if self._message_id is None:
-                message = await self._target.bot.send_message(
-                    self._target.chat_id, preview, parse_mode=ParseMode.HTML
-                )
-                self._message_id = message.message_id
-            else:
-                await edit_html(self._target, self._message_id, preview)
-        except Forbidden as exc:
-            _LOG.info("Not allowed to post in chat %s: %s", self._target.chat_id, exc.message)
-            return _Shower(self._target, self._policy)
-        except TelegramError as exc:
-            _LOG.info("Skipped a preview in chat %s: %s", self._target.chat_id, exc.message)
-            self._throttle.mark()
-            return self
-        self._throttle.mark(preview)
-        return self
+    async def _show(self, preview: str) -> _Shower | None:
+        if self._message_id is None:
+            message = await self._target.bot.send_message(
+                self._target.chat_id, preview, parse_mode=ParseMode.HTML
+            )
+            self._message_id = message.message_id
+        else:
+            await edit_html(self._target, self._message_id, preview)
+        return None
 
     async def finish(self, answer: Answer) -> None:
         chunks = render_messages(answer.markdown())
