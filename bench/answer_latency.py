@@ -14,10 +14,10 @@ import time
 
 from _common import median, percentile, table
 
-from bot.answer import Turn
-from bot.engine import Engine
+from bot.answering.answer import Turn
+from bot.answering.engine import Engine
+from bot.answering.words import tokens
 from bot.knowledge import load_knowledge
-from bot.query import tokens
 from tests.eval.harness import load_items
 
 

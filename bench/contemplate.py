@@ -24,12 +24,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from _common import median, table
 from pydantic import SecretStr
 
-from bot.contemplate import Contemplator, Draft, agent_messages, synthesis_messages
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.answering.prompt import build_messages
+from bot.contemplation import Contemplator, Draft, agent_messages, synthesis_messages
 from bot.knowledge import load_knowledge
 from bot.llm import ChatMessage, LLMBackend, build_one
-from bot.prompt import build_messages
-from bot.settings import BackendSettings, Settings
+from bot.ops.settings import BackendSettings, Settings
 from tests.fakes.llm_servers import TEST_KEY, FakeLLMServer, Reply, render
 
 AGENT_DELAYS = (0.2, 0.3, 0.4, 0.5)

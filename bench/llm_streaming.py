@@ -27,12 +27,12 @@ from typing import Any
 
 from _common import median, percentile, table
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.channels.telegram.app import build_application
 from bot.knowledge import load_knowledge
-from bot.llm.factory import build_backend
-from bot.settings import Settings
-from bot.store import Store
-from bot.telegram.app import build_application
+from bot.llm import build_backend
+from bot.ops.settings import Settings
+from bot.state.store import Store
 from tests.fakes.llm_servers import FakeLLMServer, Reply, render_openai
 from tests.fakes.telegram_api import FakeBotAPI
 

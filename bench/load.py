@@ -26,11 +26,11 @@ from typing import Any
 from _common import table
 from pydantic import SecretStr
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.channels.telegram.app import build_application
 from bot.knowledge import load_knowledge
-from bot.settings import Settings
-from bot.store import Store
-from bot.telegram.app import build_application
+from bot.ops.settings import Settings
+from bot.state.store import Store
 from tests.fakes.telegram_api import FakeBotAPI
 
 # Question → a figure only its own answer contains, so the order of answers can be checked.

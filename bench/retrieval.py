@@ -15,11 +15,11 @@ from collections.abc import Callable
 
 from _common import table
 
-from bot.answer import Answer, Turn
-from bot.engine import Engine
+from bot.answering.answer import Answer, Turn
+from bot.answering.engine import Engine
+from bot.answering.retrieval import CuratedRetriever, PlainRetriever
+from bot.answering.words import Speller
 from bot.knowledge import load_knowledge
-from bot.query import Speller
-from bot.retrieval import CuratedRetriever, PlainRetriever
 from tests.eval.figures import invented, source_figures
 from tests.eval.harness import evaluate, judge, load_items, seed_figures
 

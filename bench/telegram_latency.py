@@ -29,12 +29,12 @@ from _common import median, percentile, table
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.channels.telegram.app import build_application
 from bot.knowledge import load_knowledge
-from bot.store import Store
-from bot.telegram.app import build_application
+from bot.state.store import Store
+from tests.channels.telegram.harness import bot_settings, running
 from tests.fakes.telegram_api import FakeBotAPI
-from tests.telegram.harness import bot_settings, running
 
 TOKEN = "123456:TEST-token-not-real-abcdefghijklmno"
 QUESTION = "what did muse spark score on healthbench hard"

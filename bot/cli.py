@@ -1,6 +1,7 @@
 """`musebot`: run the bot, or use the same engine from a terminal.
 
-Sub-commands are the contract of DESIGN.md (`run`, `chat`, `ask`, `compare`, `knowledge check`).
+The sub-commands (`run`, `chat`, `ask`, `compare`, `knowledge check`) are a contract other tools
+rely on (docs/architecture.md).
 Errors a person can fix (a broken knowledge file, a missing token) print one clear line and
 exit non-zero; no traceback.
 """
@@ -9,22 +10,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 from collections.abc import Sequence
 
 import httpx
 
-from bot.answer import Answer, Turn
-from bot.commands import COMMANDS, help_text, run_command
-from bot.contemplate import ContemplateConfig, ContemplateUnavailable, Contemplator, Progress
-from bot.engine import Engine
+from bot.answering.engine import Engine
+from bot.conversation import Conversation, Question
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.llm.base import LLMError
-from bot.llm.factory import build_backend
-from bot.logs import setup_logging
-from bot.settings import Settings
+from bot.llm import LLMError, build_backend
+from bot.ops.logs import setup_logging
+from bot.ops.settings import Settings
+from bot.state.store import Store
 
 
 class UserError(Exception):
@@ -78,11 +76,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _engine(settings: Settings | None = None, *, with_llm: bool = True) -> Engine:
+def _conversation(settings: Settings | None = None, *, with_llm: bool = True) -> Conversation:
+    """The same conversation as the Telegram bot's, with history kept in memory for this run."""
     settings = settings or Settings()
     setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, settings.secrets())
     llm = build_backend(settings) if with_llm else None
-    return Engine(load_knowledge(settings.knowledge_dir), llm=llm)
+    engine = Engine(load_knowledge(settings.knowledge_dir), llm=llm)
+    return Conversation.from_settings(settings, engine, Store(":memory:"))
+
+
+async def _close(conversation: Conversation) -> None:
+    if conversation.engine.llm is not None:
+        await conversation.engine.llm.aclose()
+    conversation.store.close()
 
 
 def _cmd_health(args: argparse.Namespace) -> int:
@@ -113,50 +119,28 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 
 async def _ask(question: str, *, as_json: bool, contemplate: bool = False) -> int:
-    engine = _engine()
+    from bot.channels import terminal
+
+    conversation = _conversation()
     try:
-        answer = await (_contemplate(engine, question) if contemplate else engine.answer(question))
+        asked = Question(question, terminal.ASKER, force="contemplate" if contemplate else None)
+        reply = await conversation.turn(asked)
         if as_json:
-            await answer.collect()
-            print(json.dumps(answer.to_json(), ensure_ascii=False))
+            await reply.text()
+            print(json.dumps(reply.answer.to_json(), ensure_ascii=False))
         else:
-            await _print_answer(answer)
+            await terminal.show(reply, terminal.screen_for(sys.stdout))
     finally:
-        if engine.llm is not None:
-            await engine.llm.aclose()
+        await _close(conversation)
     return 0
 
 
-async def _print_answer(answer: Answer) -> None:
-    """Streamed answers appear as they are written; the source line follows."""
-    if answer.stream is None:
-        print(answer.markdown())
-        return
-    parts = []
-    async for chunk in answer.stream:
-        parts.append(chunk)
-        print(chunk, end="", flush=True)
-    answer.text, answer.stream = "".join(parts), None
-    footer = answer.footer()
-    print(f"\n\n{footer}" if footer else "")
-
-
-async def _contemplate(engine: Engine, question: str, history: Sequence[Turn] = ()) -> Answer:
-    """Contemplating mode in the terminal: progress on stderr, then the answer as it streams."""
-    try:
-        contemplator = Contemplator.for_engine(engine, ContemplateConfig.from_settings(Settings()))
-    except ContemplateUnavailable as exc:
-        return Answer(str(exc), "fallback")
-
-    async def show(progress: Progress) -> None:
-        print(f"… {progress.describe()}", file=sys.stderr, flush=True)
-
-    return (await contemplator.run(question, history, on_progress=show)).to_answer()
-
-
 def _cmd_compare(args: argparse.Namespace) -> int:
-    answer = _engine(with_llm=False).compare(args.names)
-    print(answer.markdown())
+    from bot.channels import terminal
+
+    conversation = _conversation(with_llm=False)
+    answer = conversation.engine.compare(args.names)
+    terminal.screen_for(sys.stdout).answer(answer)
     return 0 if answer.route == "compare" else 1
 
 
@@ -165,74 +149,13 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
 
 async def _chat() -> int:
-    engine = _engine()
-    _enable_line_editing()
-    print("Muse Bot — ask about Meta's Muse Spark. /help for commands, Ctrl-D to leave.")
-    history: list[Turn] = []
+    from bot.channels import terminal
+
+    conversation = _conversation()
     try:
-        while True:
-            try:
-                line = (await asyncio.to_thread(input, "you> ")).strip()
-            except EOFError:
-                print()
-                return 0
-            if line and not await _chat_turn(engine, line, history):
-                return 0
+        return await terminal.chat(conversation, terminal.screen_for(sys.stdout), terminal.read_stdin)
     finally:
-        if engine.llm is not None:
-            await engine.llm.aclose()
-
-
-async def _chat_turn(engine: Engine, line: str, history: list[Turn]) -> bool:
-    """One turn of the terminal chat; False means the user asked to leave."""
-    if line in {"/quit", "/exit"}:
-        return False
-    if line == "/reset":
-        history.clear()
-        print("\nHistory cleared.\n")
-        return True
-    question, use_llm = line, False
-    contemplate = line.startswith("/contemplate")
-    if line.startswith("/ask"):
-        question, use_llm = line[4:].strip(), True
-    elif contemplate:
-        question = line.removeprefix("/contemplate").strip()
-    elif line.startswith("/"):
-        name, *rest = line[1:].split() or [""]
-        answer = run_command(engine, name, rest) or _unknown_command(name)
-        if name == "help":
-            answer = Answer(help_text(TERMINAL_EXTRAS), "knowledge")
-        print(f"\n{answer.markdown()}\n")
-        return True
-    if contemplate:
-        answer = await _contemplate(engine, question, history)
-    else:
-        answer = await engine.answer(question, history, use_llm=use_llm)
-    print()
-    await _print_answer(answer)
-    print()
-    history.extend([Turn("user", question), Turn("assistant", answer.text)])
-    del history[:-12]
-    return True
-
-
-TERMINAL_EXTRAS = (
-    ("ask", "ask the language model directly: /ask QUESTION"),
-    ("contemplate", "several agents think it over, then one answer: /contemplate QUESTION"),
-    ("reset", "forget this conversation"),
-    ("quit", "leave (or Ctrl-D)"),
-)
-
-
-def _unknown_command(name: str) -> Answer:
-    known = " ".join(f"/{c.name}" for c in COMMANDS) + " " + " ".join(f"/{n}" for n, _ in TERMINAL_EXTRAS)
-    return Answer(f"Unknown command /{name}. Try: {known}", "fallback")
-
-
-def _enable_line_editing() -> None:
-    """Arrow keys and history in `input()`, where the platform has readline."""
-    with contextlib.suppress(ImportError):
-        import readline  # noqa: F401
+        await _close(conversation)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -243,7 +166,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "(send /newbot), then put TELEGRAM_BOT_TOKEN=... in .env or the environment. "
             "To try the bot without a token, run: musebot chat"
         )
-    from bot.telegram.app import run_bot
+    from bot.channels.telegram.app import run_bot  # the terminal commands never load telegram
 
     return run_bot(settings)
 

@@ -1,128 +1,258 @@
-"""The slash commands, once for every channel: Telegram registers them, the terminal runs them.
+"""The slash commands: one list for every channel, and what each one does.
 
-Each command turns arguments into an `Answer` using only the engine, so `/compare` or
-`/sources` reads the same in a group chat as in `musebot chat`.
+Telegram registers the list (and publishes it as the command menus); the terminal runs the same
+names. Every command turns its arguments into a `Reply` through the conversation, so `/compare`
+or `/usage` reads the same in a group chat as in `musebot chat`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.answer import Answer, SourceRef
-from bot.engine import Engine
+from bot import texts
+from bot.answering import briefs
+from bot.answering.answer import Answer
+from bot.contemplation import ContemplateUnavailable
+from bot.conversation import Asker, Button, Conversation, Question, Reply
+from bot.knowledge import KnowledgeError
+from bot.state.access import Standing
 
-EXAMPLES = (
-    "what did muse spark score on healthbench?",
-    "how does contemplating mode work?",
-    "spark vs gpt 5.4",
-    "where is muse spark rolling out?",
-)
+__all__ = ["COMMANDS", "Command", "available", "run"]
+
+_LOG = logging.getLogger(__name__)
+_CONTEMPLATE_WORDS = frozenset({"contemplate", "contemplating", "think", "deep"})
+_FAST_WORDS = frozenset({"fast", "normal", "quick", "off"})
+
+Run = Callable[[Conversation, Asker, Sequence[str]], Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
 class Command:
+    """A command as menus and `/help` list it: where it is offered, and what it needs."""
+
     name: str
     description: str
-    run: Callable[[Engine, Sequence[str]], Answer]
     in_groups: bool = True
+    needs_model: bool = False
+    admin: bool = False
+    channels: frozenset[str] = frozenset({"telegram", "terminal"})
 
 
-def _start(engine: Engine, args: Sequence[str]) -> Answer:
-    kb = engine.kb
-    examples = "\n".join(f"• _{q}_" for q in EXAMPLES)
-    text = (
-        "Hi! I'm **Muse Bot**. I know Meta's **Muse Spark** well: its release, Contemplating mode, "
-        f"its benchmark results against {_peer_names(engine)}, and where it is rolling out. "
-        f"My knowledge is as of {kb.as_of.isoformat()}.\n\n"
-        f"Ask me anything, for example:\n{examples}\n\nCommands: /help"
-    )
-    return Answer(text, "knowledge", SourceRef.lookup(kb, list(kb.sources)))
-
-
-def help_text(extra: Sequence[tuple[str, str]] = ()) -> str:
-    """The command list; each channel adds the commands only it has (`/ask`, `/usage`…)."""
-    commands = [(c.name, c.description) for c in COMMANDS if c.name != "start"] + list(extra)
-    lines = [f"/{name} — {description}" for name, description in commands]
-    return (
-        "Ask a question in plain words, or use a command:\n\n"
-        + "\n".join(lines)
-        + "\n\nIn groups, mention me or reply to one of my messages."
-    )
-
-
-def _help(engine: Engine, args: Sequence[str]) -> Answer:
-    return Answer(help_text(), "knowledge")
-
-
-def _about(engine: Engine, args: Sequence[str]) -> Answer:
-    entry = engine.kb.entries.get("what-is-muse-spark")
-    if entry is None:
-        return engine.lookup("what is muse spark")
-    return Answer(entry.answer, "knowledge", SourceRef.lookup(engine.kb, [entry.source]), subject=entry.id)
-
-
-def _benchmarks(engine: Engine, args: Sequence[str]) -> Answer:
-    kb = engine.kb
-    lines = []
-    for b in kb.benchmarks.values():
-        spark = b.score_for("muse-spark")
-        leader = kb.models[b.ranked()[0].model].name
-        own = f"Muse Spark **{b.format_value(spark.value)}**" if spark else "no Muse Spark figure"
-        mode = f" ({spark.mode})" if spark and spark.mode else ""
-        lines.append(f"• **{b.name}** — {own}{mode}; leader: {leader}")
-    text = (
-        "Benchmarks in the source:\n\n"
-        + "\n".join(lines)
-        + "\n\nDetails: `/compare hle`, `/compare muse-spark gpt-5.4`"
-    )
-    sources = [b.source for b in kb.benchmarks.values()]
-    return Answer(text, "knowledge", SourceRef.lookup(kb, sources))
-
-
-def _rollout(engine: Engine, args: Sequence[str]) -> Answer:
-    entries = [e for e in engine.kb.entries.values() if e.topic == "rollout"]
-    if not entries:
-        return engine.lookup("where is muse spark rolling out")
-    text = "\n\n".join(f"**{e.title}** — {e.answer}" for e in entries)
-    return Answer(text, "knowledge", SourceRef.lookup(engine.kb, [e.source for e in entries]))
-
-
-def _sources(engine: Engine, args: Sequence[str]) -> Answer:
-    kb = engine.kb
-    lines = [f"• **{s.title}** — as of {s.as_of.isoformat()}. {s.note}".rstrip() for s in kb.sources.values()]
-    counts = kb.counts()
-    text = (
-        "Every fact and figure I give comes from:\n\n"
-        + "\n".join(lines)
-        + f"\n\n{counts['entries']} facts, {counts['scores']} benchmark figures for "
-        f"{counts['models']} models. Questions beyond these I say I can't answer, rather than guess."
-    )
-    return Answer(text, "knowledge")
-
-
-def _compare(engine: Engine, args: Sequence[str]) -> Answer:
-    return engine.compare(list(args))
-
-
-def _peer_names(engine: Engine) -> str:
-    peers = [m.name for m in engine.kb.models.values() if m.id != "muse-spark" and not m.variant_of]
-    return ", ".join(peers[:-1]) + f" and {peers[-1]}" if len(peers) > 1 else "".join(peers)
-
-
+_BOTH = frozenset({"telegram", "terminal"})
 COMMANDS: tuple[Command, ...] = (
-    Command("start", "what I know and how to ask", _start, in_groups=False),
-    Command("help", "how to use me", _help),
-    Command("compare", "models side by side: /compare muse-spark gpt-5.4, or /compare hle", _compare),
-    Command("benchmarks", "Muse Spark's benchmark results", _benchmarks),
-    Command("rollout", "where and when Muse Spark arrives", _rollout),
-    Command("about", "what Muse Spark is", _about),
-    Command("sources", "where my facts come from, and as of when", _sources),
+    Command("start", "what I know and how to ask", in_groups=False),
+    Command("help", "how to use me"),
+    Command("compare", "models side by side: /compare muse-spark gpt-5.4, or /compare hle"),
+    Command("benchmarks", "Muse Spark's benchmark results"),
+    Command("rollout", "where and when Muse Spark arrives"),
+    Command("about", "what Muse Spark is"),
+    Command("sources", "where my facts come from, and as of when"),
+    Command("ask", "ask the language model directly: /ask QUESTION", needs_model=True),
+    Command(
+        "contemplate",
+        "several agents think it over, then one answer: /contemplate QUESTION",
+        needs_model=True,
+    ),
+    Command("mode", "how I answer in this chat: /mode contemplate or /mode fast", needs_model=True),
+    Command("cancel", "stop a contemplation in progress", needs_model=True),
+    Command("reset", "forget this chat's conversation history"),
+    Command("usage", "how many language-model questions you have left", needs_model=True),
+    Command("stats", "operator: usage and health figures", admin=True, channels=frozenset({"telegram"})),
+    Command("reload", "operator: re-read the knowledge base", admin=True),
+    Command("quit", "leave (or Ctrl-D)", channels=frozenset({"terminal"})),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 
 
-def run_command(engine: Engine, name: str, args: Sequence[str]) -> Answer | None:
-    """None for a command this module does not own (the channel may handle it)."""
+def available(channel: str, *, group: bool = False, model: bool = True, admin: bool = False) -> list[Command]:
+    """The commands this kind of chat offers, in menu order."""
+    return [
+        c
+        for c in COMMANDS
+        if channel in c.channels
+        and (c.in_groups or not group)
+        and (model or not c.needs_model)
+        and (admin or not c.admin)
+    ]
+
+
+async def run(conversation: Conversation, name: str, args: Sequence[str], asker: Asker) -> Reply | None:
+    """Run `/name args`; None for a name that is no command of this channel."""
     command = BY_NAME.get(name.lower())
-    return command.run(engine, args) if command else None
+    if command is None or asker.channel not in command.channels:
+        return None
+    if command.admin and not conversation.policy.is_admin(asker.user_id):
+        return Reply(Answer(texts.ADMIN_ONLY, "fallback")) if asker.private else Reply(Answer("", "fallback"))
+    return await _RUNNERS[command.name](conversation, asker, args)
+
+
+def help_text(conversation: Conversation, asker: Asker) -> str:
+    """The commands this chat can use, one a line."""
+    commands = available(
+        asker.channel,
+        group=not asker.private,
+        model=conversation.engine.llm is not None,
+        admin=conversation.policy.is_admin(asker.user_id),
+    )
+    lines = [f"/{c.name} — {c.description}" for c in commands if c.name != "start"]
+    return f"{texts.HELP_HEAD}\n\n" + "\n".join(lines) + f"\n\n{texts.HELP_GROUPS}"
+
+
+# --- knowledge commands -----------------------------------------------------------------------
+
+
+async def _start(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    buttons = tuple(Button(q, f"ask:{i}") for i, q in enumerate(texts.EXAMPLES))
+    return Reply(briefs.welcome(conv.engine.kb), buttons=buttons)
+
+
+async def _help(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    return Reply(Answer(help_text(conv, asker), "knowledge"))
+
+
+async def _compare(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    return Reply(conv.engine.compare(list(args)))
+
+
+async def _benchmarks(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    return Reply(briefs.benchmarks(conv.engine.kb))
+
+
+async def _rollout(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    kb = conv.engine.kb
+    return Reply(briefs.rollout(kb) or conv.engine.lookup("where is muse spark rolling out"))
+
+
+async def _about(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    return Reply(briefs.about(conv.engine.kb) or conv.engine.lookup("what is muse spark"))
+
+
+async def _sources(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    return Reply(briefs.sources(conv.engine.kb))
+
+
+# --- conversation commands ----------------------------------------------------------------------
+
+
+async def _ask(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    question = " ".join(args).strip()
+    if not question:
+        return Reply(Answer(texts.ASK_USAGE, "fallback"))
+    return await conv.turn(Question(question, asker, force="model"))
+
+
+async def _contemplate(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    question = " ".join(args).strip()
+    if not question:
+        return Reply(Answer(texts.CONTEMPLATE_USAGE, "fallback"))
+    return await conv.turn(Question(question, asker, force="contemplate"))
+
+
+async def _mode(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    choice = (args[0] if args else "").lower()
+    if choice in _CONTEMPLATE_WORDS:
+        try:
+            plan = conv.contemplator().plan()
+        except ContemplateUnavailable as exc:
+            return Reply(Answer(str(exc), "fallback"))
+        conv.set_mode(asker, "contemplate")
+        text = texts.MODE_CONTEMPLATE_ON.format(agents=len(plan.agents), cost=plan.cost)
+    elif choice in _FAST_WORDS:
+        conv.set_mode(asker, "fast")
+        text = texts.MODE_FAST_ON
+    else:
+        text = texts.MODE_NOW.format(mode=conv.mode(asker))
+    return Reply(Answer(text, "fallback"))
+
+
+async def _cancel(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    """Stop this conversation's contemplation; its status line then says it was cancelled."""
+    if not conv.jobs.running(asker.key):
+        return Reply(Answer(texts.NOTHING_TO_CANCEL, "fallback"))
+    owner = conv.jobs.owner(asker.key)
+    if not asker.private and owner is not None and asker.user_id != owner:
+        return Reply(Answer(texts.NOT_YOURS, "fallback"))
+    conv.jobs.cancel(asker.key)
+    return Reply(Answer("", "fallback"))
+
+
+async def _reset(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    conv.store.forget(asker.chat_id, thread_id=asker.thread_id)
+    return Reply(Answer(texts.FORGOTTEN, "fallback"))
+
+
+async def _usage(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    """Your own model counters and limits (and the group's, asked in a group)."""
+    standing = conv.policy.standing(asker.spender, asker.chat_id, private=asker.private)
+    if standing is not Standing.FULL:
+        return Reply(Answer(texts.NOT_ALLOWED_LLM, "fallback"))
+    report = conv.quotas.report(asker.spender, asker.chat_id, group=not asker.private)
+    return Reply(Answer(report.markdown(conv.quotas.now()), "fallback"))
+
+
+async def _quit(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    return Reply(Answer("", "fallback"))
+
+
+# --- operator commands ------------------------------------------------------------------------
+
+
+async def _stats(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    """What the bot has done since it started, and how it is."""
+    m = conv.metrics
+    ok, health = conv.health.report()
+    answers = ", ".join(f"{route} {n}" for route, n in sorted(m.totals(m.answers).items())) or "none yet"
+    errors = ", ".join(f"{kind} {n}" for kind, n in sorted(m.totals(m.errors).items())) or "none"
+    kb = conv.engine.kb
+    counts = ", ".join(f"{n} {k}" for k, n in kb.counts().items())
+    llm = conv.engine.llm.name if conv.engine.llm else "none configured"
+    last_error = health["llm"]["last_error"]
+    text = (
+        f"**Muse Bot** — {'healthy' if ok else 'UNHEALTHY'}, up {_duration(health['uptime_s'])}\n"
+        f"Updates: {sum(m.totals(m.updates).values())} · Answers: {answers}\n"
+        f"Errors: {errors}\n"
+        f"Knowledge: {counts} (as of {kb.as_of.isoformat()})\n"
+        f"LLM: {llm}{' — last error: ' + last_error if last_error else ''}"
+    )
+    return Reply(Answer(text, "fallback"))
+
+
+async def _reload(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+    """Re-read `knowledge/`; a broken file keeps the old knowledge and says why."""
+    try:
+        counts = await conv.reload()
+    except KnowledgeError as exc:
+        _LOG.warning("Reload refused: %s", exc)
+        return Reply(Answer(texts.RELOAD_REFUSED.format(problem=exc), "fallback"))
+    listed = ", ".join(f"{n} {k}" for k, n in counts.items())
+    _LOG.info("Knowledge base reloaded: %s", listed)
+    return Reply(Answer(texts.RELOADED.format(counts=listed), "fallback"))
+
+
+def _duration(seconds: float) -> str:
+    minutes, _ = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"
+
+
+_RUNNERS: dict[str, Run] = {
+    "start": _start,
+    "help": _help,
+    "compare": _compare,
+    "benchmarks": _benchmarks,
+    "rollout": _rollout,
+    "about": _about,
+    "sources": _sources,
+    "ask": _ask,
+    "contemplate": _contemplate,
+    "mode": _mode,
+    "cancel": _cancel,
+    "reset": _reset,
+    "usage": _usage,
+    "quit": _quit,
+    "stats": _stats,
+    "reload": _reload,
+}

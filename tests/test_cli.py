@@ -57,7 +57,8 @@ def test_ask_prints_the_answer_and_its_source(tmp_path: Path) -> None:
 def test_compare_prints_the_table(tmp_path: Path) -> None:
     done = _run(tmp_path, "compare", "spark", "gpt-5.4")
     assert done.returncode == 0, done.stderr
-    assert "```" in done.stdout and "42.8*" in done.stdout and "75.1*" in done.stdout
+    assert "42.8*" in done.stdout and "75.1*" in done.stdout
+    assert "```" not in done.stdout and "**" not in done.stdout, "plain text off a terminal, no markers"
     assert "Source: " in done.stdout
 
 
@@ -101,7 +102,7 @@ def test_chat_answers_follow_ups_and_commands_until_eof(tmp_path: Path) -> None:
     out = done.stdout
     assert "50.2" in out
     assert "doesn't give a Humanity's Last Exam (No Tools) figure for Gemini 3.1 Pro" in out
-    assert "1. Muse Spark (Contemplating) — **50.2**" in out
+    assert "1. Muse Spark (Contemplating) — 50.2" in out
     assert "Traceback" not in done.stderr
 
 

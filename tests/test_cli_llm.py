@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import MISCONFIGURED_NOTE
+from bot.texts import MODEL_MISCONFIGURED as MISCONFIGURED_NOTE
 from tests.fakes.llm_servers import TEST_KEY, FakeLLMServer
 
 _CLEARED = ("TELEGRAM_", "KNOWLEDGE_DIR", "LLM_", "DATA_DIR", "LOG_LEVEL")

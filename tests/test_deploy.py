@@ -21,7 +21,7 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN_SHAPE = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b")  # what a real bot token looks like

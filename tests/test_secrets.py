@@ -23,13 +23,14 @@ import pytest
 from pydantic import SecretStr
 from telegram.ext import Application
 
-from bot.engine import MISCONFIGURED_NOTE, Engine
+from bot.answering.engine import Engine
+from bot.channels.telegram.app import build_application
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.llm import build_backend
-from bot.logs import setup_logging
-from bot.settings import Settings
-from bot.store import Store
-from bot.telegram.app import build_application
+from bot.ops.logs import setup_logging
+from bot.ops.settings import Settings
+from bot.state.store import Store
+from bot.texts import MODEL_MISCONFIGURED as MISCONFIGURED_NOTE
 from tests.fakes.llm_servers import FakeLLMServer, SleepRecorder
 from tests.fakes.telegram_api import FakeBotAPI
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from bot.settings import BackendSettings, Settings
+from bot.ops.settings import BackendSettings, Settings
 
 __all__ = [
     "BackendMisconfigured",

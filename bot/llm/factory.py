@@ -13,7 +13,7 @@ from bot.llm.fallback import FallbackBackend
 from bot.llm.gemini import GeminiBackend
 from bot.llm.ollama import OllamaBackend
 from bot.llm.openai import OpenAIBackend
-from bot.settings import BackendSettings, Settings
+from bot.ops.settings import BackendSettings, Settings
 
 __all__ = ["ADAPTERS", "build_backend", "build_one"]
 

@@ -8,9 +8,9 @@ when the source states it in digits ("42.8") or in words ("ten times", "second")
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from tests.eval.harness import _FIGURE, SEED_DIR
+from tests.eval.harness import _FIGURE
+from tests.seed import REPO, seed_files, seed_text
 
 _NUMBER_WORDS = {
     **{
@@ -64,12 +64,12 @@ def figures(text: str) -> set[str]:
     return found
 
 
-def seed_text(seed_dir: Path = SEED_DIR) -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(seed_dir.glob("*.txt")))
-
-
-def source_figures(seed_dir: Path = SEED_DIR) -> set[str]:
-    return figures(seed_text(seed_dir))
+def source_figures() -> set[str]:
+    """Figures an answer may state: those of the knowledge files (which CI checks against the
+    article) and, when this checkout has it, the article's own."""
+    files = sorted((REPO / "knowledge").rglob("*.yaml"))
+    known = set().union(*(figures(p.read_text(encoding="utf-8")) for p in files))
+    return known | (figures(seed_text()) if seed_files() else set())
 
 
 def invented(answer: str, question: str, known: set[str]) -> set[str]:

@@ -16,10 +16,9 @@ from typing import Any
 
 import yaml
 
-from bot.answer import Answer, Turn
+from bot.answering.answer import Answer, Turn
 
 QUESTIONS = Path(__file__).with_name("questions.yaml")
-SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seed"
 _SAYS_UNKNOWN = re.compile(
     r"(doesn't|does not|don't|do not) (give|say|state|report|describe|list|mention|specify|disclose|name)"
     r"|gives no|no (confirmed )?(figure|timeline|date|details?)|not (given|disclosed|confirmed|stated)"
@@ -58,8 +57,10 @@ def load_items() -> list[Item]:
 
 
 def seed_figures() -> set[str]:
-    text = "\n".join(p.read_text(encoding="utf-8") for p in SEED_DIR.glob("*.txt"))
-    return set(_FIGURE.findall(text))
+    """Digits as written in the knowledge files and (when present) the article."""
+    from tests.eval.figures import source_figures
+
+    return {f for f in source_figures() if any(ch.isdigit() for ch in f)}
 
 
 def judge(item: Item, answer: Answer, known_figures: set[str]) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.llm import LLMBackend, build_one
-from bot.settings import BackendSettings, Settings
+from bot.ops.settings import BackendSettings, Settings
 from tests.fakes.llm_servers import TEST_KEY, FakeLLMServer, Provider, SleepRecorder
 
 FAST = {

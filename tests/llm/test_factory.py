@@ -12,7 +12,7 @@ from bot.llm.anthropic import AnthropicBackend
 from bot.llm.gemini import GeminiBackend
 from bot.llm.ollama import OllamaBackend
 from bot.llm.openai import OpenAIBackend
-from bot.settings import BackendSettings
+from bot.ops.settings import BackendSettings
 from tests.fakes.llm_servers import collect, render_openai
 
 

@@ -1,3 +1,3 @@
 """The smoke check reuses the fake Bot API fixture of the Telegram tests."""
 
-from tests.telegram.conftest import bot_api  # noqa: F401
+from tests.channels.telegram.conftest import bot_api  # noqa: F401

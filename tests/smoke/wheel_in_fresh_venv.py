@@ -15,9 +15,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.channels.telegram.conftest import TEST_TOKEN
+from tests.channels.telegram.test_operations import _free_port
 from tests.fakes.telegram_api import FakeBotAPI
-from tests.telegram.conftest import TEST_TOKEN
-from tests.telegram.test_operations import _free_port
 
 MUSEBOT = os.environ.get("MUSEBOT_SMOKE_BIN", "")
 INSTALLED = bool(MUSEBOT) and Path(MUSEBOT).is_file()

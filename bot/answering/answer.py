@@ -1,0 +1,73 @@
+"""What the engine gives back, whatever asked: Telegram, the terminal or `musebot ask --json`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bot.answering.compare import Comparison, Ranking
+from bot.knowledge import KnowledgeBase
+
+Route = Literal["knowledge", "compare", "llm", "fallback"]
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source as shown to people: title and as-of date, plus where to find it."""
+
+    id: str
+    title: str
+    location: str
+    as_of: str
+
+    @classmethod
+    def lookup(cls, kb: KnowledgeBase, ids: list[str]) -> list[SourceRef]:
+        refs = []
+        for ident in dict.fromkeys(ids):
+            s = kb.sources[ident]
+            refs.append(cls(s.id, s.title, s.location, s.as_of.isoformat()))
+        return refs
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message in a chat, for follow-ups ("and gemini?") and the LLM's context."""
+
+    role: Literal["user", "assistant"]
+    text: str
+
+
+@dataclass
+class Answer:
+    """An answer as every channel shows it: Markdown `text`, the `route` it took (`knowledge`,
+    `compare`, `llm`, `fallback`), its sources, and for comparisons the data a chart is drawn from.
+    `subject` names what it is about (an entry, a benchmark id, "greeting"); `error` is set when a
+    model answer failed or broke off (`interrupted`, `misconfigured`, `timeout`, `unavailable`)."""
+
+    text: str
+    route: Route
+    sources: list[SourceRef] = field(default_factory=list)
+    comparison: Comparison | Ranking | None = None
+    subject: str = ""
+    title: str = ""
+    error: str = ""
+
+    def footer(self) -> str:
+        """One italic line naming the sources and their as-of dates; empty if there are none."""
+        if not self.sources:
+            return ""
+        names = "; ".join(f"{s.title} (as of {s.as_of})" for s in self.sources)
+        return f"_Source: {names}_"
+
+    def markdown(self) -> str:
+        """The answer with its source line, as channels show it."""
+        foot = self.footer()
+        return f"{self.text}\n\n{foot}" if foot else self.text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "route": self.route,
+            "sources": [s.__dict__ for s in self.sources],
+            "subject": self.subject,
+        }

@@ -1,0 +1,239 @@
+"""Models side by side on benchmarks, and models ranked on one benchmark.
+
+The result is data first (`Comparison`, `Ranking`), so Telegram can draw a chart from the same
+numbers the table shows; `to_markdown()` is laid out for a phone: a monospace block about 32
+characters wide for two models, a compact list when more models would not fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.answering.lexicon import MentionIndex
+from bot.answering.words import tokens
+from bot.knowledge import Benchmark, KnowledgeBase, Model, Score
+
+PHONE_WIDTH = 34
+
+
+class CompareError(ValueError):
+    """A name that is no known model or benchmark; the message says what is known."""
+
+
+@dataclass(frozen=True)
+class Row:
+    benchmark: Benchmark
+    cells: tuple[Score | None, ...]
+    leaders: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    models: tuple[Model, ...]
+    rows: tuple[Row, ...]
+
+    @property
+    def source_ids(self) -> list[str]:
+        ids = {s.source for r in self.rows for s in r.cells if s} | {r.benchmark.source for r in self.rows}
+        return sorted(ids)
+
+    @property
+    def title(self) -> str:
+        return " vs ".join(m.name for m in self.models)
+
+    def to_markdown(self) -> str:
+        title = " vs ".join(f"**{m.name}**" for m in self.models)
+        if not self.rows:
+            return f"{title}: the source gives no benchmark figure for these models."
+        table = _grid(self) if _grid_width(self) <= PHONE_WIDTH else _list(self)
+        legend = _legend(self)
+        return f"{title}\n\n{table}\n\n{legend}".rstrip()
+
+
+@dataclass(frozen=True)
+class Ranking:
+    benchmark: Benchmark
+    entries: tuple[tuple[Model, Score], ...]
+
+    @property
+    def source_ids(self) -> list[str]:
+        return sorted({s.source for _, s in self.entries} | {self.benchmark.source})
+
+    @property
+    def title(self) -> str:
+        return f"{self.benchmark.name}: ranking"
+
+    def to_markdown(self) -> str:
+        b = self.benchmark
+        direction = "lower is better" if not b.higher_is_better else "higher is better"
+        lines = [f"**{b.name}** ({direction})", f"_{b.measures}_", ""]
+        for place, (model, score) in enumerate(self.entries, 1):
+            mode = f" ({score.mode})" if _shows_mode(model, score) else ""
+            lines.append(f"{place}. {model.name}{mode} — **{b.format_value(score.value)}**")
+        return "\n".join(lines)
+
+
+class Comparer:
+    """Resolves names (aliases, typos) and builds comparisons from one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, mentions: MentionIndex) -> None:
+        self._kb = kb
+        self._mentions = mentions
+
+    def compare(self, names: Sequence[str], *, mend: Callable[[str], str] = str) -> Comparison | Ranking:
+        """`[benchmark]` ranks; two or more models compare; anything else explains itself.
+
+        `mend` corrects typos ("muse sprak"); a name is tried as typed first, then mended.
+        """
+        names = [n for n in names if n.strip()]
+        if not names:
+            raise CompareError(self.usage())
+        if len(names) == 1:
+            bench = self._mentions.resolve_benchmark(names[0]) or self._mentions.resolve_benchmark(
+                mend(names[0])
+            )
+            if bench is not None:
+                return self.rank(bench.id)
+        return self.compare_models([m.id for m in self._models(names, mend)])
+
+    def compare_models(self, model_ids: Sequence[str]) -> Comparison:
+        models = tuple(self._kb.models[i] for i in dict.fromkeys(model_ids))
+        if len(models) < 2:
+            only = models[0].name if models else "one model"
+            raise CompareError(f"Comparing needs two different models, I only see {only}.\n\n{self.usage()}")
+        rows = [self._row(b, models) for b in self._kb.benchmarks.values()]
+        return Comparison(models, tuple(r for r in rows if r is not None))
+
+    def rank(self, benchmark_id: str) -> Ranking:
+        bench = self._kb.benchmarks[benchmark_id]
+        entries = tuple((self._kb.models[s.model], s) for s in bench.ranked())
+        return Ranking(bench, entries)
+
+    def usage(self) -> str:
+        models = ", ".join(f"`{m.id}`" for m in self._kb.models.values())
+        benches = ", ".join(f"`{b.id}`" for b in self._kb.benchmarks.values())
+        return (
+            "Usage: `/compare MODEL MODEL [MODEL…]` or `/compare BENCHMARK`\n"
+            "e.g. `/compare muse-spark gpt-5.4` or `/compare hle`\n\n"
+            f"Models: {models}\nBenchmarks: {benches}"
+        )
+
+    def _models(self, names: Sequence[str], mend: Callable[[str], str]) -> list[Model]:
+        """Each name as one model; failing that, the words read as one phrase, since
+        `/compare muse spark gpt 5.4` arrives split at every space."""
+        try:
+            return [self._model(n, mend) for n in names]
+        except CompareError:
+            phrase = mend(" ".join(names))
+            found = self._mentions.find(tokens(phrase))
+            if found.models and not found.benchmarks and len(found.consumed) == len(tokens(phrase)):
+                return [self._kb.models[m] for m in found.models]
+            raise
+
+    def _model(self, name: str, mend: Callable[[str], str]) -> Model:
+        model = self._mentions.resolve_model(name) or self._mentions.resolve_model(mend(name))
+        if model is not None:
+            return model
+        bench = self._mentions.resolve_benchmark(name)
+        if bench is not None:
+            raise CompareError(
+                f"'{name}' is a benchmark: compare it on its own (`/compare {bench.id}`), "
+                "or compare two models."
+            )
+        hint = self._mentions.suggest(name, kinds=frozenset({"model"}))
+        did_you_mean = f" — did you mean {' or '.join(hint)}?" if hint else "."
+        known = ", ".join(m.name for m in self._kb.models.values())
+        raise CompareError(f"Unknown model '{_clip(name)}'{did_you_mean}\nKnown models: {known}.")
+
+    @staticmethod
+    def _row(bench: Benchmark, models: Sequence[Model]) -> Row | None:
+        cells = tuple(bench.score_for(m.id) for m in models)
+        present = [(i, c.value) for i, c in enumerate(cells) if c is not None]
+        if not present:
+            return None
+        pick = max if bench.higher_is_better else min
+        best = pick(v for _, v in present)
+        leaders = frozenset(i for i, v in present if v == best) if len(present) > 1 else frozenset()
+        return Row(bench, cells, leaders)
+
+
+def _clip(name: str, limit: int = 40) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _shows_mode(model: Model, score: Score) -> bool:
+    """A variant's name already says "Pro" or "Deep Think"; say the mode only when it adds."""
+    return bool(score.mode) and score.mode.lower() not in model.name.lower()  # type: ignore[union-attr]
+
+
+def _cell(
+    bench: Benchmark, model: Model, score: Score | None, leader: bool, *, spell_mode: bool = False
+) -> str:
+    """A table cell: "42.5* T" in the grid (legend below), "42.5 (Thinking)" in the list."""
+    if score is None:
+        return "—"
+    mark = "*" if leader else ""
+    mode = ""
+    if _shows_mode(model, score) and score.mode:
+        mode = f" ({score.mode})" if spell_mode else f" {_mode_letter(score.mode)}"
+    return f"{bench.format_value(score.value)}{mark}{mode}"
+
+
+def _mode_letter(mode: str) -> str:
+    return mode[0].upper()
+
+
+def _columns(c: Comparison) -> list[list[str]]:
+    head = ["", *(m.label for m in c.models)]
+    body = [
+        [
+            r.benchmark.label,
+            *(
+                _cell(r.benchmark, m, s, i in r.leaders)
+                for i, (m, s) in enumerate(zip(c.models, r.cells, strict=True))
+            ),
+        ]
+        for r in c.rows
+    ]
+    return [head, *body]
+
+
+def _grid_width(c: Comparison) -> int:
+    rows = _columns(c)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return sum(widths) + 2 * (len(widths) - 1)
+
+
+def _grid(c: Comparison) -> str:
+    rows = _columns(c)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "```\n" + "\n".join(lines) + "\n```"
+
+
+def _list(c: Comparison) -> str:
+    blocks = []
+    for r in c.rows:
+        lines = [f"**{r.benchmark.name}**"]
+        for i, (m, s) in enumerate(zip(c.models, r.cells, strict=True)):
+            lines.append(
+                f"{'★' if i in r.leaders else '·'} {m.name}: {_cell(r.benchmark, m, s, False, spell_mode=True)}"
+            )
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _legend(c: Comparison) -> str:
+    modes = sorted(
+        {
+            s.mode
+            for r in c.rows
+            for m, s in zip(c.models, r.cells, strict=True)
+            if s and s.mode and _shows_mode(m, s)
+        }
+    )
+    grid = _grid_width(c) <= PHONE_WIDTH
+    parts = ["* leads among these" if grid else "★ leads among these", "— no figure in the source"]
+    parts += [f"{_mode_letter(m)} = {m} mode" for m in modes] if grid else []
+    return "_" + " · ".join(parts) + "_"

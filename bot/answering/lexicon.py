@@ -1,0 +1,120 @@
+"""Which models and benchmarks a piece of text names, by the aliases people actually type.
+
+Matching is on token sequences, longest first, so "gpt 5.4 pro" names GPT-5.4 Pro and not
+GPT-5.4, and "gemini 3.1 pro preview" is not read as plain Gemini. A name that matches no
+alias gets a fuzzy suggestion so `/compare` can say "did you mean …" instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.answering.words import tokens
+from bot.knowledge import Benchmark, KnowledgeBase, Model
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """Models and benchmarks found in a text, in the order they appear, without repeats."""
+
+    models: tuple[str, ...] = ()
+    benchmarks: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    consumed: frozenset[int] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return not self.models and not self.benchmarks and not self.topics
+
+
+def _alias_keys(names: Iterable[str]) -> set[tuple[str, ...]]:
+    return {key for key in (tuple(tokens(n)) for n in names) if key}
+
+
+class MentionIndex:
+    """Alias lookup built once per knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._by_key: dict[tuple[str, ...], tuple[str, str]] = {}
+        for m in kb.models.values():
+            self._add("model", m.id, [m.id, m.name, *m.aliases])
+        for b in kb.benchmarks.values():
+            self._add("benchmark", b.id, [b.id, b.name, *b.aliases])
+        for b in kb.benchmarks.values():
+            self._add("topic", b.id, b.topic_words)
+        self._longest = max((len(k) for k in self._by_key), default=1)
+        self._labels = {" ".join(k): v for k, v in self._by_key.items()}
+
+    def _add(self, kind: str, ident: str, names: Sequence[str]) -> None:
+        for key in _alias_keys(names):
+            self._by_key.setdefault(key, (kind, ident))
+
+    @property
+    def vocabulary(self) -> set[str]:
+        return {t for key in self._by_key for t in key}
+
+    def find(self, words: Sequence[str]) -> Mentions:
+        """Scan left to right, taking the longest alias that starts at each position."""
+        found: dict[str, list[str]] = {"model": [], "benchmark": [], "topic": []}
+        consumed: set[int] = set()
+        i = 0
+        while i < len(words):
+            hit = self._longest_at(words, i)
+            if hit is None:
+                i += 1
+                continue
+            length, (kind, ident) = hit
+            target = found[kind]
+            if ident not in target:
+                target.append(ident)
+            consumed.update(range(i, i + length))
+            i += length
+        return Mentions(
+            tuple(found["model"]),
+            tuple(found["benchmark"]),
+            tuple(found["topic"]),
+            frozenset(consumed),
+        )
+
+    def _longest_at(self, words: Sequence[str], i: int) -> tuple[int, tuple[str, str]] | None:
+        for length in range(min(self._longest, len(words) - i), 0, -1):
+            found = self._by_key.get(tuple(words[i : i + length]))
+            if found:
+                return length, found
+        return None
+
+    def resolve_model(self, name: str) -> Model | None:
+        """Exactly one model for a name as typed ("gpt5.4", "Opus"), or None."""
+        found = self.find(tokens(name))
+        if len(found.models) == 1 and not found.benchmarks and len(found.consumed) == len(tokens(name)):
+            return self._kb.models[found.models[0]]
+        return None
+
+    def resolve_benchmark(self, name: str) -> Benchmark | None:
+        found = self.find(tokens(name))
+        named = found.benchmarks or found.topics
+        if len(named) == 1 and not found.models and len(found.consumed) == len(tokens(name)):
+            return self._kb.benchmarks[named[0]]
+        return None
+
+    def suggest(
+        self, name: str, *, limit: int = 3, kinds: frozenset[str] = frozenset({"model", "benchmark"})
+    ) -> list[str]:
+        """Display names of the closest models or benchmarks, for a "did you mean" line."""
+        query = " ".join(tokens(name))
+        matches = process.extract(query, list(self._labels), scorer=fuzz.WRatio, limit=12)
+        names: list[str] = []
+        for label, score, _ in matches:
+            if score < 60:
+                continue
+            kind, ident = self._labels[label]
+            if kind not in kinds:
+                continue
+            display = self._kb.models[ident].name if kind == "model" else self._kb.benchmarks[ident].name
+            if display not in names:
+                names.append(display)
+        return names[:limit]

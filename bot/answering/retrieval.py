@@ -1,0 +1,136 @@
+"""Finding the knowledge entry a question is about.
+
+Two retrievers share one interface so the choice between them rests on the evaluation set
+(`bench/retrieval.py` prints the comparison):
+
+- `PlainRetriever`: SQLite FTS5's BM25 over each entry's own prose — the obvious baseline.
+- `CuratedRetriever`: the same FTS5 index over prose *plus* the curated question variants and
+  keywords of each entry, queried with typo-mended words, and blended with a fuzzy match of
+  the question against those variants. People type "when did it come out", not "release".
+
+FTS5 ships with Python's sqlite3, so neither costs a dependency; the index lives in memory and
+is built in milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from rapidfuzz import fuzz
+
+from bot.answering.words import Speller, content_tokens, tokens
+from bot.knowledge import Entry, KnowledgeBase
+
+_COLUMNS = ("title", "questions", "keywords", "answer", "detail")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A candidate entry with how well it fits: `confidence` is 0..1, comparable across questions."""
+
+    entry: Entry
+    confidence: float
+
+
+class Retriever(Protocol):
+    def search(self, question: str, *, limit: int = 3) -> list[Hit]: ...
+
+
+class _Fts5Index:
+    """An in-memory FTS5 table of entries, one row each, columns weighted by `weights`."""
+
+    def __init__(
+        self, entries: Sequence[Entry], texts: Sequence[Sequence[str]], weights: Sequence[float]
+    ) -> None:
+        self._entries = list(entries)
+        self._weights = ", ".join(str(w) for w in weights)
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        cols = ", ".join(_COLUMNS[: len(weights)])
+        self._db.execute(f"CREATE VIRTUAL TABLE doc USING fts5({cols}, tokenize='porter unicode61')")
+        marks = ", ".join("?" * len(weights))
+        rows = [[" ".join(tokens(t)) for t in row] for row in texts]
+        self._db.executemany(f"INSERT INTO doc VALUES ({marks})", rows)
+
+    def query(self, words: Sequence[str], limit: int) -> list[tuple[Entry, float]]:
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        sql = f"SELECT rowid, bm25(doc, {self._weights}) FROM doc WHERE doc MATCH ? ORDER BY 2 LIMIT ?"
+        found = self._db.execute(sql, (match, limit)).fetchall()
+        return [(self._entries[rowid - 1], -score) for rowid, score in found]
+
+
+class PlainRetriever:
+    """Baseline: BM25 over an entry's title, answer and detail, with the words as typed."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        entries = list(kb.entries.values())
+        texts = [(e.title, e.answer, e.detail) for e in entries]
+        self._index = _Fts5Index(entries, texts, weights=(2.0, 1.0, 0.5))
+
+    def search(self, question: str, *, limit: int = 3) -> list[Hit]:
+        words = content_tokens(question)
+        hits = self._index.query(words, limit)
+        if not hits:
+            return []
+        top = hits[0][1]
+        return [Hit(e, min(1.0, s / max(top, 1e-9)) * min(1.0, top / 8.0)) for e, s in hits]
+
+
+class CuratedRetriever:
+    """BM25 over prose and curated phrasings, blended with fuzzy matching of the phrasings."""
+
+    def __init__(self, kb: KnowledgeBase, speller: Speller) -> None:
+        self._entries = list(kb.entries.values())
+        self._speller = speller
+        texts = [
+            (e.title, " | ".join(e.questions), " ".join(e.keywords), e.answer, e.detail)
+            for e in self._entries
+        ]
+        self._index = _Fts5Index(self._entries, texts, weights=(3.0, 3.0, 2.0, 1.0, 0.5))
+        self._phrasings = {
+            e.id: [" ".join(tokens(q)) for q in (e.title, *e.questions)] for e in self._entries
+        }
+        self._vocab = {
+            e.id: set(tokens(" ".join((e.title, *e.questions, *e.keywords, e.answer, e.detail))))
+            for e in self._entries
+        }
+        self._idf = _inverse_document_frequency(self._vocab.values())
+        self._idf_unseen = math.log(len(self._entries) + 1)
+
+    def search(self, question: str, *, limit: int = 3) -> list[Hit]:
+        words = self._speller.correct_all(tokens(question))
+        meaningful = content_tokens(words)
+        if not meaningful:
+            return []
+        candidates = self._index.query(meaningful, limit=max(limit, 8))
+        text = " ".join(words)
+        hits = [Hit(e, self._confidence(e, text, meaningful)) for e, _ in candidates]
+        hits.sort(key=lambda h: h.confidence, reverse=True)
+        return hits[:limit]
+
+    def _confidence(self, entry: Entry, text: str, meaningful: Sequence[str]) -> float:
+        """Half "how much of what the asker said this entry knows", half "how close a phrasing is".
+
+        Words are weighted by rarity, so "muse spark", which every entry mentions, cannot make an
+        off-topic question look answered.
+        """
+        vocab = self._vocab[entry.id]
+        weights = [self._idf.get(w, self._idf_unseen) for w in meaningful]
+        known = sum(wt for w, wt in zip(meaningful, weights, strict=True) if w in vocab)
+        coverage = known / sum(weights)
+        similarity = max(fuzz.token_set_ratio(text, p) for p in self._phrasings[entry.id]) / 100
+        return 0.5 * coverage + 0.5 * similarity
+
+
+def _inverse_document_frequency(documents: Iterable[set[str]]) -> dict[str, float]:
+    docs = list(documents)
+    counts: dict[str, int] = {}
+    for words in docs:
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+    return {w: math.log((len(docs) + 1) / (n + 0.5)) for w, n in counts.items()}

@@ -1,0 +1,90 @@
+"""Who gets in: the access gate that runs before every other handler (the policy is `bot.state.access`).
+
+Members pass; a stranger may still pass for knowledge answers (`KNOWLEDGE_OPEN_TO_ALL`; the
+conversation then keeps the model from them); otherwise a stranger gets one polite line in
+private (at most once a day, so a persistent stranger cannot make the bot talk) and silence in
+groups; a group that is not on `ALLOWED_CHAT_IDS` is left at once, with a log line that tells
+the operator how to allow it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, ChatMemberUpdated, Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot import texts
+from bot.channels.telegram import delivery
+from bot.channels.telegram.context import Context, Services
+from bot.channels.telegram.delivery import Target
+from bot.state.access import Standing
+
+__all__ = ["gate"]
+
+_LOG = logging.getLogger(__name__)
+_PRESENT = frozenset({"member", "administrator", "creator", "restricted"})
+
+
+async def gate(update: object, context: Context) -> None:
+    """Let members (and, for knowledge, strangers if allowed) through; stop everything else."""
+    if not isinstance(update, Update):
+        return
+    services = context.services
+    policy = services.conversation.policy
+    if policy.open:
+        return
+    chat, user = update.effective_chat, update.effective_user
+    if update.my_chat_member is not None:
+        await _on_membership(update.my_chat_member, context)
+        return
+    private = chat is None or chat.type == Chat.PRIVATE
+    standing = policy.standing(user.id if user else None, chat.id if chat else None, private=private)
+    if standing is Standing.LEAVE and chat is not None:
+        await _leave(chat, context, added_by=None)
+        raise ApplicationHandlerStop
+    if standing is Standing.NONE:
+        if private and chat and user and update.message and _first_today(services, user.id):
+            _LOG.info("Told user %s that the bot is private (once a day at most)", user.id)
+            await delivery.send_text(Target(context.bot, chat.id), texts.STRANGER.format(user_id=user.id))
+        raise ApplicationHandlerStop
+
+
+def _first_today(services: Services, user_id: int) -> bool:
+    return services.conversation.quotas.first_today("stranger", user_id)
+
+
+async def _on_membership(change: ChatMemberUpdated, context: Context) -> None:
+    """Added to a group that is not allowed: leave before anyone asks anything."""
+    chat = change.chat
+    services = context.services
+    if chat.type == Chat.PRIVATE or change.new_chat_member.status not in _PRESENT:
+        services.left_chats.discard(chat.id)
+        return
+    if not services.conversation.policy.chat_allowed(chat.id, private=False):
+        await _leave(chat, context, added_by=change.from_user.id)
+        raise ApplicationHandlerStop
+
+
+async def _leave(chat: Chat, context: Context, *, added_by: int | None) -> None:
+    left = context.services.left_chats
+    if chat.id in left:
+        return
+    left.add(chat.id)
+    by = f", added by user {added_by}" if added_by is not None else ""
+    _LOG.warning(
+        "Leaving %s %s (%r)%s: it is not in ALLOWED_CHAT_IDS. To allow it, add %s there.",
+        chat.type,
+        chat.id,
+        chat.title,
+        by,
+        chat.id,
+    )
+    try:
+        await context.bot.leave_chat(chat.id)
+    except Forbidden as exc:
+        _LOG.info("Already out of chat %s: %s", chat.id, exc.message)
+    except TelegramError as exc:
+        left.discard(chat.id)  # try again on its next message
+        _LOG.warning("Could not leave chat %s: %s", chat.id, exc.message)

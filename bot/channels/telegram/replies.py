@@ -1,0 +1,138 @@
+"""Showing a conversation's `Reply` in a chat: notices, then the answer — at once, streamed, or
+contemplated — then its chart and buttons.
+
+A contemplation is shown by a background task (`Application.create_task`, so its failures
+reach the error handler): the chat's other updates, `/cancel` among them, keep flowing while the
+agents think. Its status line is a `LiveMessage`, edited sparsely, and becomes a summary card
+with a "Show drafts" button when the answer is in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+
+from bot import texts
+from bot.answering.answer import Answer
+from bot.channels.telegram import delivery
+from bot.channels.telegram.context import Context, Services
+from bot.channels.telegram.delivery import Target
+from bot.channels.telegram.live import LiveMessage, show_stream
+from bot.contemplation import Draft, Progress
+from bot.conversation import Asker, ProgressCallback, Reply
+
+__all__ = ["drafts_markdown", "show"]
+
+_LOG = logging.getLogger(__name__)
+_DRAFTS_BUDGET = 3400  # characters of draft text in the drafts message, all agents together
+_MIN_DRAFT_CHARS = 200
+_CLEANUP_TIMEOUT = 5.0  # the last status edit when cancelled must not hold up a stopping bot
+
+
+async def show(reply: Reply, target: Target, asker: Asker, context: Context, update: Update | None) -> None:
+    """Everything the reply holds, in order; a contemplation continues in the background."""
+    for notice in reply.notices:
+        await delivery.send_text(target, notice)
+    if reply.contemplation:
+        task = context.application.create_task(
+            _contemplate(reply, target, asker, context.services),
+            update=update,
+            name=f"contemplate-{asker.key}",
+        )
+        context.services.conversation.jobs.add(asker.key, asker.user_id, task)
+    elif reply.streamed:
+        await _stream(reply, target, asker, context.services)
+    elif reply.answer.text:
+        await _instant(reply, target, context.services)
+
+
+async def _instant(reply: Reply, target: Target, services: Services) -> None:
+    answer = reply.answer
+    await delivery.send_answer(target, answer, markup=delivery.keyboard(reply.buttons))
+    if answer.comparison is None:
+        return
+    png = await asyncio.to_thread(services.charts.get_or_render, answer.comparison)
+    if png is not None:
+        await delivery.send_chart(target, png, f"**{answer.title}** — {answer.footer() or 'chart'}")
+
+
+async def _stream(
+    reply: Reply,
+    target: Target,
+    asker: Asker,
+    services: Services,
+    on_progress: ProgressCallback | None = None,
+) -> None:
+    async def finish(live: LiveMessage | None) -> None:
+        if live is not None:
+            await live.finish(reply.answer)
+        else:
+            await delivery.send_answer(target, reply.answer)
+
+    pieces = reply.stream(on_progress=on_progress)
+    await show_stream(target, pieces, services.policy, private=asker.private, finish=finish)
+
+
+async def _contemplate(reply: Reply, target: Target, asker: Asker, services: Services) -> None:
+    policy = services.policy
+    interval = policy.private_status_interval if asker.private else policy.group_status_interval
+    status = LiveMessage(target, policy, interval=interval, drafts=False, cosmetic=False)
+
+    async def progress(p: Progress) -> None:
+        status.show(texts.CONTEMPLATING.format(progress=p.describe(), board=p.board()))
+
+    try:
+        await _stream(reply, target, asker, services, on_progress=progress)
+    except asyncio.CancelledError:
+        reason = services.conversation.jobs.reason(asker.key)
+        with contextlib.suppress(TimeoutError, TelegramError):
+            async with asyncio.timeout(_CLEANUP_TIMEOUT):
+                await status.settle(reason)
+        raise
+    finally:
+        await status.stop()
+    await status.settle(_summary(reply.drafts), markup=_drafts_button(reply, target, status, services))
+
+
+def _drafts_button(
+    reply: Reply, target: Target, status: LiveMessage, services: Services
+) -> InlineKeyboardMarkup | None:
+    if status.message_id is None or not any(d.ok for d in reply.drafts):
+        return None
+    services.drafts.keep(target.chat_id, status.message_id, reply.drafts)
+    data = f"drafts:{status.message_id}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.SHOW_DRAFTS, callback_data=data)]])
+
+
+def _summary(drafts: tuple[Draft, ...]) -> str:
+    board = Progress("writing", tuple(d.label for d in drafts), drafts).board()
+    n, ok = len(drafts), sum(d.ok for d in drafts)
+    head = texts.CONTEMPLATED_BY.format(ok=ok, n=n) if ok else texts.NO_AGENT_ANSWERED.format(n=n)
+    return f"🧠 _{head}_\n{board}"
+
+
+def drafts_markdown(drafts: tuple[Draft, ...]) -> str:
+    """Every agent's draft, shortened so that all of them fit in one message."""
+    budget = max(_MIN_DRAFT_CHARS, _DRAFTS_BUDGET // max(1, len(drafts)))
+    parts = [texts.DRAFTS_HEAD]
+    for d in drafts:
+        head = f"**{d.index} · {d.label}** _({d.backend}, {d.seconds:.1f} s)_"
+        body = _shorten(d.text, budget) if d.ok else f"_{d.error}_"
+        parts.append(f"{head}\n{body}")
+    return "\n\n".join(parts)
+
+
+def drafts_answer(drafts: tuple[Draft, ...]) -> Answer:
+    return Answer(drafts_markdown(drafts), "llm")
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 0.6 else cut).rstrip() + " …"

@@ -1,0 +1,114 @@
+"""The words a turn is made of: who asks (`Asker`), what (`Question`), and what comes back
+(`Reply`, with its `Button`s); and the one rule for over-long input (`clip_question`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot import texts
+from bot.answering.answer import Answer
+from bot.contemplation import Draft, Progress
+from bot.llm import ImagePart
+
+__all__ = ["Asker", "Button", "Clipped", "ProgressCallback", "Question", "Reply", "clip_question"]
+
+ProgressCallback = Callable[[Progress], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks, and where, as plain ids: the conversation never sees a channel's objects.
+
+    `user_id` is whose quota a model answer spends: the person, or for a message sent on behalf
+    of a chat (Telegram's anonymous group admins) that chat's id. `thread_id` is a forum topic:
+    history and running work are kept per topic.
+    """
+
+    chat_id: int
+    user_id: int | None = None
+    private: bool = True
+    thread_id: int | None = None
+    channel: str = "terminal"
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """What history, modes and running contemplations are kept under."""
+        return (self.chat_id, self.thread_id or 0)
+
+    @property
+    def spender(self) -> int:
+        return self.user_id if self.user_id is not None else self.chat_id
+
+
+@dataclass(frozen=True)
+class Question:
+    """One message to answer. `force` is `/ask` (the model) or `/contemplate` (the agents)."""
+
+    text: str
+    asker: Asker
+    images: tuple[ImagePart, ...] = ()
+    force: Literal["model", "contemplate"] | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under an answer; `data` is what a tap sends back (e.g. `ask:0`)."""
+
+    label: str
+    data: str
+
+
+@dataclass
+class Reply:
+    """What one turn gives a channel to show.
+
+    `notices` come first (e.g. "I read only the first 2,000 characters"). For an instant reply
+    `answer` is complete. For a streamed one, `stream()` yields the text as it is written (once);
+    when it ends, `answer.text` is the final text — which is what the channel must show last.
+    """
+
+    answer: Answer
+    notices: list[str] = field(default_factory=list)
+    buttons: tuple[Button, ...] = ()
+    contemplation: bool = False
+    drafts: tuple[Draft, ...] = ()
+    _pieces: Callable[[ProgressCallback | None], AsyncIterator[str]] | None = None
+
+    @property
+    def streamed(self) -> bool:
+        return self._pieces is not None
+
+    async def stream(self, on_progress: ProgressCallback | None = None) -> AsyncIterator[str]:
+        """The answer's text as it is written; `on_progress` hears a contemplation's progress."""
+        if self._pieces is None:
+            return
+        pieces, self._pieces = self._pieces, None
+        async for piece in pieces(on_progress):
+            yield piece
+
+    async def text(self) -> str:
+        """Consume the stream quietly (for `musebot ask --json`); the final text."""
+        async for _ in self.stream():
+            pass
+        return self.answer.text
+
+
+@dataclass(frozen=True)
+class Clipped:
+    text: str
+    notice: str = ""
+
+    @property
+    def cut(self) -> bool:
+        return bool(self.notice)
+
+
+def clip_question(text: str, limit: int) -> Clipped:
+    """Cut an over-long question (what the model is sent, what history stores) with a notice,
+    so a pasted book neither costs a fortune nor silently loses its end."""
+    if limit <= 0 or len(text) <= limit:
+        return Clipped(text)
+    return Clipped(text[:limit], texts.CLIPPED.format(length=f"{len(text):,}", limit=f"{limit:,}"))

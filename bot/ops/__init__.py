@@ -1,0 +1,1 @@
+"""Running the bot: settings, logging with secrets redacted, health and metrics."""

@@ -1,0 +1,136 @@
+"""Every sentence the bot says on its own behalf, in one place (English; the message ids).
+
+Answers built from the knowledge base come from `bot.answering`; everything else a person can
+read in a chat — notes, refusals, help, errors, menus — is here, so it can be reviewed and
+translated as one catalogue (`bot.i18n` looks each one up for the asker's language). Texts
+are Markdown and may hold `{named}` fields filled with `str.format`.
+
+None of them mentions configuration: a chat is no place for operator hints (those go to the
+log and the README).
+"""
+
+from __future__ import annotations
+
+# --- greeting and fallback ------------------------------------------------------------------
+
+GREETING_HEAD = "Hi! I'm Muse Bot."
+OUTSIDE_HEAD = "That's outside what I know."
+WHAT_I_KNOW = (
+    "I answer questions about Meta's **Muse Spark**: its release and team, Contemplating mode, "
+    "benchmark results against GPT-5.4, Gemini 3.1 and Claude Opus 4.6, and its rollout to "
+    "WhatsApp, Instagram, Facebook, Messenger and the AI glasses."
+)
+TRY_EXAMPLES = (
+    "Try: _what did muse spark score on healthbench?_ · _what is contemplating mode?_ · "
+    "`/compare muse-spark gpt-5.4`"
+)
+YOU_ARE_WELCOME = "You're welcome! Ask me anything else about Muse Spark."
+
+WELCOME = (
+    "Hi! I'm **Muse Bot**. I know Meta's **Muse Spark** well: its release, Contemplating mode, "
+    "its benchmark results against {peers}, and where it is rolling out. My knowledge is as of "
+    "{as_of}.\n\nAsk me anything, for example:\n{examples}\n\nCommands: /help"
+)
+EXAMPLES = (
+    "what did muse spark score on healthbench?",
+    "how does contemplating mode work?",
+    "spark vs gpt 5.4",
+    "where is muse spark rolling out?",
+)
+HELP_HEAD = "Ask a question in plain words, or use a command:"
+HELP_GROUPS = "In groups, mention me or reply to one of my messages."
+
+# --- the language model ---------------------------------------------------------------------
+
+CUT_OFF = "\n\n_(The answer was cut off here. Ask again for the rest.)_"
+MODEL_MISCONFIGURED = (
+    "I can't reach my language model right now, so I can only answer from my knowledge base."
+)
+MODEL_UNAVAILABLE = "My language model is busy or unreachable right now. Please try again in a minute."
+MODEL_TIMEOUT = "The language model took too long to respond. Please try again in a minute."
+MODEL_EMPTY = "(The model returned an empty answer.)"
+NO_IMAGES = "I can't look at pictures here. Ask me in words instead."
+PICTURE_NOT_SEEN = "_(I can't look at pictures here, so this answers your words only.)_"
+PICTURE_TOO_LARGE = "That picture is too large for me; please send a smaller one."
+ASK_USAGE = "Usage: `/ask QUESTION`, e.g. `/ask why does health matter so much for Meta?`"
+
+# --- contemplation --------------------------------------------------------------------------
+
+CONTEMPLATE_USAGE = (
+    "Usage: `/contemplate QUESTION`, e.g. `/contemplate is Muse Spark good at health questions?`"
+)
+CONTEMPLATE_OFF = "Contemplating mode is switched off on this bot: ask me the usual way instead."
+CONTEMPLATE_NO_MODEL = (
+    "Contemplating mode needs a language model, and none is connected to me, so I can only answer "
+    "from my knowledge base. Just ask!"
+)
+CONTEMPLATE_BUSY = "I'm already contemplating a question in this chat. Wait for that answer, or send /cancel."
+NOTHING_TO_CANCEL = "Nothing to cancel: no contemplation is running in this chat."
+NOT_YOURS = "Only the person who asked can cancel this contemplation."
+CANCELLED = "✖ Contemplation cancelled."
+STOPPED = "✖ Contemplation stopped: I'm restarting. Please ask again in a minute."
+CONTEMPLATE_FAILED = "Sorry — something went wrong while contemplating. Please try again in a moment."
+DRAFTS_GONE = "Those drafts are no longer available."
+DRAFTS_SHOWN = "The drafts are already shown above."
+SHOW_DRAFTS = "Show drafts"
+CONTEMPLATING = "🧠 _Contemplating:_ {progress}\n{board}"
+CONTEMPLATED_BY = "Contemplated by {ok} of {n} agents"
+NO_AGENT_ANSWERED = "None of the {n} agents could answer"
+ALL_AGENTS_FAILED = (
+    "None of my {n} agents could answer just now ({reasons}). My language model may be busy or "
+    "unreachable: please try again in a minute, or ask without contemplating."
+)
+MERGE_FAILED = "_(I could not merge the drafts just now; here is the {label} agent's.)_"
+DRAFTS_HEAD = "**Drafts** — what each agent wrote before the synthesis:"
+
+MODE_CONTEMPLATE_ON = (
+    "Contemplate mode is on: each question here goes to {agents} agents in parallel, then one "
+    "synthesis ({cost} model calls per question, so it is slower). `/mode fast` switches back."
+)
+MODE_FAST_ON = "Fast mode: I answer straight away. `/contemplate QUESTION` still works for one question."
+MODE_NOW = (
+    "This chat is in **{mode}** mode.\n"
+    "`/mode contemplate` — several agents think each question over, then one answer\n"
+    "`/mode fast` — answers straight away"
+)
+
+# --- access, limits, input ------------------------------------------------------------------
+
+NOT_ALLOWED_LLM = (
+    "I can answer questions from my knowledge base about Muse Spark, but open-ended questions "
+    "to my language model are only for people my operator has approved."
+)
+STRANGER = (
+    "Sorry, this is a private bot and only answers people its operator has approved. "
+    "If you know the operator, send them your Telegram user id: `{user_id}`."
+)
+OVER_LIMIT = (
+    "That's the limit for now: {whose} can ask my language model {limit} question{plural} {per}, "
+    "and that's used up. It resets {when}. Questions my knowledge base can answer (try /help) "
+    "still work meanwhile."
+)
+WHOSE_YOU = "you"
+WHOSE_GROUP = "this group"
+PER_MINUTE = "a minute"
+PER_DAY = "a day"
+USAGE_EXEMPT = "You are one of this bot's operators: no limits apply to you."
+USAGE_HEAD = "Your questions to my language model (knowledge answers are free and unlimited):"
+USAGE_YOU_MINUTE = "you, this minute"
+USAGE_YOU_DAY = "you, today (UTC)"
+USAGE_GROUP_MINUTE = "this group, this minute"
+USAGE_GROUP_DAY = "this group, today (UTC)"
+USAGE_OF = "of {limit}"
+USAGE_NO_LIMIT = "(no limit)"
+USAGE_RESETS = " — resets {when}"
+RESETS_AT = "at {clock} UTC (in {left})"
+CLIPPED = "_Your message is {length} characters long; I read only the first {limit}._"
+
+# --- chat housekeeping ----------------------------------------------------------------------
+
+FORGOTTEN = "Done: I've forgotten this chat's conversation."
+SORRY = "Sorry — something went wrong on my side. Please try again in a moment."
+UNKNOWN_COMMAND = "Unknown command /{name}. Try: {known}"
+ADMIN_ONLY = "That command is for the bot's operators."
+RELOADED = "Reloaded the knowledge base: {counts}."
+RELOAD_REFUSED = "Kept the current knowledge base; the new one has a problem:\n\n`{problem}`"
+HISTORY_CLEARED = "History cleared."

@@ -1,0 +1,309 @@
+"""The engine as someone chatting with the bot meets it: figures first, follow-ups, unknowns,
+off-topic questions and whatever else gets typed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.answering.answer import Answer, Turn
+from bot.answering.engine import Engine
+from tests.eval.figures import invented, source_figures
+
+ROUTES = {"knowledge", "compare", "llm", "fallback"}
+SHORT = 600
+
+
+def _ask(engine: Engine, question: str, *history: str) -> Answer:
+    return engine.lookup(question, [Turn("user", h) for h in history])
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s|\n", text.strip(), maxsplit=1)[0]
+
+
+# ------------------------------------------------------------------------------- figures first
+
+
+def test_score_question_answers_with_the_figure_first(engine: Engine) -> None:
+    answer = _ask(engine, "what did muse spark score on helthbench hard")
+    assert answer.route == "knowledge"
+    assert "42.8" in _first_sentence(answer.text)
+    assert answer.text.index("42.8") < 40
+    assert [(s.id, s.as_of) for s in answer.sources] == [("seed-article", "2026-04-08")]
+    assert "_Source: " in answer.markdown() and "(as of 2026-04-08)" in answer.markdown()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Muse Spark score on HealthBench Hard?",
+        "WHAT DID MUSE SPARK SCORE ON HEALTHBENCH HARD",
+        "muse spark healthbench hard score",
+        "what did muse spark scor on healthbnch hard",
+        "muse-spark   health bench!!!",
+        "spark's healthbench result",
+    ],
+)
+def test_spelling_case_and_punctuation_do_not_change_the_figure(engine: Engine, question: str) -> None:
+    answer = _ask(engine, question)
+    assert answer.route == "knowledge"
+    assert "42.8" in _first_sentence(answer.text)
+
+
+@pytest.mark.parametrize(
+    ("question", "figure", "others"),
+    [
+        ("muse spark hle score", "50.2", ["48.4", "43.9"]),
+        ("gpt 5.4 terminal bench", "75.1", ["68.5", "59.0"]),
+        ("arc-agi-2 score gemini 3.1 pro", "76.5", ["76.1", "42.5"]),
+        ("aa index claude opus 4.6", "53", ["57", "52"]),
+    ],
+)
+def test_score_answer_puts_the_figure_in_context(
+    engine: Engine, question: str, figure: str, others: list[str]
+) -> None:
+    text = _ask(engine, question).text
+    assert figure in _first_sentence(text)
+    assert all(o in text for o in others)
+
+
+def test_figure_for_a_model_the_source_does_not_score_is_not_made_up(engine: Engine) -> None:
+    answer = _ask(engine, "what did claude opus 4.6 score on healthbench hard")
+    assert answer.route == "knowledge"
+    assert "doesn't give a HealthBench Hard figure for Claude Opus 4.6" in answer.text
+    assert not invented(answer.text, "", source_figures())
+
+
+def test_mode_is_said_with_the_figure(engine: Engine) -> None:
+    assert "Contemplating mode" in _first_sentence(_ask(engine, "muse spark hle score").text)
+    assert "Thinking mode" in _first_sentence(_ask(engine, "muse spark arc agi 2").text)
+
+
+# --------------------------------------------------------------------------------- follow-ups
+
+
+def test_follow_up_model_borrows_the_benchmark(engine: Engine) -> None:
+    answer = _ask(engine, "and gemini?", "what did muse spark score on healthbench hard")
+    assert answer.route in {"knowledge", "compare"}
+    assert "20.6" in _first_sentence(answer.text)
+    assert "Gemini 3.1 Pro" in answer.text
+
+
+def test_follow_up_benchmark_borrows_the_model(engine: Engine) -> None:
+    answer = _ask(engine, "and in health?", "how does muse spark do on terminal bench")
+    assert "42.8" in _first_sentence(answer.text)
+
+
+def test_follow_up_without_history_does_not_guess(engine: Engine) -> None:
+    answer = _ask(engine, "and gemini?")
+    assert "20.6" not in answer.text
+
+
+def test_follow_up_uses_the_latest_question(engine: Engine) -> None:
+    history = ("what did muse spark score on healthbench hard", "muse spark terminal bench 2.0 score")
+    answer = _ask(engine, "and gemini?", *history)
+    assert "68.5" in _first_sentence(answer.text)
+
+
+def test_mode_follow_up_after_hle(engine: Engine) -> None:
+    answer = _ask(engine, "what mode was that in", "whats the hle score for muse spark")
+    assert answer.route == "knowledge"
+    assert "Contemplating" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("previous", "expected"),
+    [
+        ("muse spark arc agi 2 score", "Thinking"),
+        ("what did muse spark score on healthbench hard", "doesn't say which mode"),
+    ],
+    ids=["arc-thinking", "healthbench-no-mode"],
+)
+def test_mode_follow_up_answers_about_the_previous_figure(
+    engine: Engine, previous: str, expected: str
+) -> None:
+    assert expected in _ask(engine, "what mode was that in", previous).text
+
+
+@pytest.mark.parametrize("reply", ["ok", "sure", "really?", "2", "really good"])
+def test_short_reply_after_a_score_question_does_not_crash(engine: Engine, reply: str) -> None:
+    answer = _ask(engine, reply, "muse spark hle score")
+    assert answer.route in ROUTES and answer.text
+
+
+# ----------------------------------------------------------------------------------- unknowns
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("how many parameters does muse spark have", "parameter-count"),
+        ("muse spark mmlu score", "other-benchmarks"),
+        ("whats the context window of muse spark", "context-window"),
+        ("how much does muse spark cost per million tokens", "api-pricing"),
+    ],
+)
+def test_unknowns_say_the_source_does_not_give_it(engine: Engine, question: str, subject: str) -> None:
+    answer = _ask(engine, question)
+    assert answer.route == "knowledge"
+    assert answer.subject == subject
+    assert re.search(r"source (doesn't|does not) (give|report)|source gives no", answer.text), answer.text
+    assert not invented(answer.text, question, source_figures())
+    assert answer.sources
+
+
+# --------------------------------------------------------------------------- off-topic / odd input
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["whats the weather in london tomorrow", "give me a recipe for banana bread", "bitcoin price today"],
+)
+def test_off_topic_gets_the_friendly_fallback(engine: Engine, question: str) -> None:
+    answer = _ask(engine, question)
+    assert answer.route == "fallback"
+    assert "outside what I know" in answer.text
+    assert "Muse Spark" in answer.text and "/compare" in answer.text
+    assert not answer.sources
+
+
+def test_greeting_is_greeted(engine: Engine) -> None:
+    answer = _ask(engine, "hi")
+    assert answer.route == "fallback" and answer.text.startswith("Hi!")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "",
+        "   \n\t ",
+        "?!?!...",
+        "🙂🚀🔥",
+        "a" * 10_000,
+        "muse spark " * 1_000,
+        "healthbench " + "x" * 10_000,
+        "\x00\x1b[31m",
+        '" OR 1=1 -- NEAR(spark) *',
+        "```/compare``` **bold** _it_ [link](http://x)",
+        "مرحبا ما هو muse spark",
+    ],
+    ids=[
+        "empty",
+        "whitespace",
+        "punctuation",
+        "emoji",
+        "10k-letters",
+        "repeated-name",
+        "benchmark-then-10k",
+        "control-chars",
+        "fts-syntax",
+        "markdown",
+        "rtl",
+    ],
+)
+def test_odd_input_never_raises(engine: Engine, question: str) -> None:
+    answer = _ask(engine, question)
+    assert answer.route in {"knowledge", "compare", "fallback"}
+    assert answer.text.strip()
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!?!...", "🙂🚀🔥"])
+def test_nothing_to_read_gets_the_greeting(engine: Engine, question: str) -> None:
+    answer = _ask(engine, question)
+    assert answer.route == "fallback" and answer.text.startswith("Hi!")
+
+
+_WORDS = st.sampled_from(
+    [
+        "spark",
+        "muse",
+        "gpt",
+        "5.4",
+        "pro",
+        "gemini",
+        "deep",
+        "think",
+        "claude",
+        "opus",
+        "hle",
+        "healthbench",
+        "arc",
+        "agi",
+        "2",
+        "terminal",
+        "bench",
+        "aa",
+        "index",
+        "vision",
+        "compare",
+        "vs",
+        "rank",
+        "all",
+        "models",
+        "mode",
+        "which",
+        "what",
+        "and",
+        "?",
+        "price",
+        "params",
+        "0",
+        "1",
+        "ok",
+    ]
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+)
+@given(
+    question=st.one_of(st.text(max_size=200), st.lists(_WORDS, max_size=10).map(" ".join)),
+    history=st.lists(st.lists(_WORDS, min_size=1, max_size=8).map(" ".join), max_size=2),
+)
+def test_any_question_with_any_history_gets_an_answer(
+    engine: Engine, question: str, history: list[str]
+) -> None:
+    answer = _ask(engine, question, *history)
+    assert answer.route in ROUTES and answer.text.strip()
+
+
+# ------------------------------------------------------------------------------------- length
+
+
+def test_knowledge_answers_are_short(engine: Engine) -> None:
+    from tests.eval.harness import load_items
+
+    long = []
+    for item in load_items():
+        answer = _ask(engine, item.q, *item.history)
+        if answer.route == "knowledge" and len(answer.text) > SHORT:
+            long.append(f"{item.id}: {len(answer.text)} chars")
+    assert not long
+
+
+def test_a_new_short_topic_is_not_read_as_a_follow_up(engine: Engine) -> None:
+    answer = _ask(engine, "should i learn rust or go first?", "what did muse spark score on hle")
+    assert answer.route == "fallback"
+    assert "50.2" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["when was muse spark released", "who built muse spark", "is muse spark open source"],
+)
+def test_a_new_question_naming_a_model_is_not_the_previous_benchmark(engine: Engine, question: str) -> None:
+    answer = _ask(engine, question, "what did muse spark score on hle")
+    assert "50.2" not in answer.text, answer.text
+
+
+def test_a_question_about_a_mode_after_a_score_is_a_new_question(engine: Engine) -> None:
+    answer = _ask(engine, "what is contemplating mode", "how did muse spark do on terminal bench")
+    assert answer.subject == "contemplating-mode", answer.text

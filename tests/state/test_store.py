@@ -1,0 +1,163 @@
+"""The SQLite store: chat history, exactly-once updates, usage counters, and surviving a restart."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.answering.answer import Turn
+from bot.state.store import Store
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    opened = Store(":memory:")
+    yield opened
+    opened.close()
+
+
+def _exchange(n: int) -> tuple[str, str]:
+    return f"question {n}", f"answer {n}"
+
+
+def test_history_is_per_chat_oldest_first(store: Store) -> None:
+    store.remember(1, "q1", "a1")
+    store.remember(-100, "group question", "group answer")
+    store.remember(1, "q2", "a2")
+    assert store.history(1, turns=6) == [
+        Turn("user", "q1"),
+        Turn("assistant", "a1"),
+        Turn("user", "q2"),
+        Turn("assistant", "a2"),
+    ]
+    assert store.history(-100, turns=6) == [Turn("user", "group question"), Turn("assistant", "group answer")]
+    assert store.history(2, turns=6) == []
+
+
+def test_history_gives_the_last_n_exchanges(store: Store) -> None:
+    for n in range(10):
+        store.remember(1, *_exchange(n))
+    last_three = store.history(1, turns=3)
+    assert [t.text for t in last_three] == [
+        "question 7",
+        "answer 7",
+        "question 8",
+        "answer 8",
+        "question 9",
+        "answer 9",
+    ]
+    assert [t.role for t in last_three] == ["user", "assistant"] * 3
+
+
+@pytest.mark.parametrize("turns", [0, -1])
+def test_no_turns_asked_means_no_history(store: Store, turns: int) -> None:
+    store.remember(1, "q", "a")
+    assert store.history(1, turns=turns) == []
+
+
+def test_old_turns_are_dropped_beyond_the_limit(store: Store) -> None:
+    for n in range(50):
+        store.remember(1, *_exchange(n))
+    store.remember(2, "other chat", "kept")
+    kept = store.history(1, turns=1000)
+    assert len(kept) == 40, "20 exchanges are kept per chat"
+    assert kept[0] == Turn("user", "question 30") and kept[-1] == Turn("assistant", "answer 49")
+    assert store.history(2, turns=1000) == [Turn("user", "other chat"), Turn("assistant", "kept")]
+
+
+def test_very_long_turns_are_trimmed(store: Store) -> None:
+    store.remember(1, "q" * 10_000, "a" * 10_000)
+    question, answer = store.history(1, turns=1)
+    assert len(question.text) == len(answer.text) == 4000
+
+
+def test_forget_drops_one_chat_only(store: Store) -> None:
+    store.remember(1, "q1", "a1")
+    store.remember(1, "q2", "a2")
+    store.remember(2, "q", "a")
+    assert store.forget(1) == 4
+    assert store.history(1, turns=6) == []
+    assert len(store.history(2, turns=6)) == 2
+    assert store.forget(1) == 0
+    store.remember(1, "fresh", "start")
+    assert store.history(1, turns=6) == [Turn("user", "fresh"), Turn("assistant", "start")]
+
+
+def test_first_time_is_true_once_per_update(store: Store) -> None:
+    assert store.first_time(7)
+    assert not store.first_time(7)
+    assert not store.first_time(7)
+    assert store.first_time(8)
+
+
+def test_first_time_prunes_old_ids_without_forgetting_recent_ones(store: Store) -> None:
+    for update_id in range(1, 10_001):
+        assert store.first_time(update_id)
+    assert not store.first_time(9_999)
+    assert not store.first_time(5_000)
+    assert store.first_time(1), "ids far in the past were pruned"
+
+
+def test_usage_counters_add_up_per_subject_and_window(store: Store) -> None:
+    assert store.usage("user:1", "day:2026-11-26") == 0
+    assert store.add_usage("user:1", "day:2026-11-26") == 1
+    assert store.add_usage("user:1", "day:2026-11-26", 3) == 4
+    assert store.add_usage("user:2", "day:2026-11-26") == 1
+    assert store.add_usage("user:1", "day:2026-11-27") == 1
+    assert store.usage("user:1", "day:2026-11-26") == 4
+
+
+def test_prune_usage_keeps_only_current_windows(store: Store) -> None:
+    store.add_usage("user:1", "day:2026-11-25")
+    store.add_usage("user:1", "day:2026-11-26")
+    store.add_usage("user:1", "month:2026-11")
+    store.prune_usage({"day:2026-11-26", "month:2026-11"})
+    assert store.usage("user:1", "day:2026-11-25") == 0
+    assert store.usage("user:1", "day:2026-11-26") == 1
+    assert store.usage("user:1", "month:2026-11") == 1
+    store.prune_usage(set())
+    assert store.usage("user:1", "month:2026-11") == 0
+
+
+def test_everything_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "nested" / "musebot.sqlite3"
+    first = Store(path)
+    first.remember(1, "q1", "a1")
+    first.remember(-5, "gq", "ga")
+    first.first_time(42)
+    first.add_usage("user:1", "day:2026-11-26", 2)
+    first.close()
+
+    again = Store(path)
+    try:
+        assert again.history(1, turns=6) == [Turn("user", "q1"), Turn("assistant", "a1")]
+        assert again.history(-5, turns=6) == [Turn("user", "gq"), Turn("assistant", "ga")]
+        assert not again.first_time(42)
+        assert again.usage("user:1", "day:2026-11-26") == 2
+        again.remember(1, "q2", "a2")
+        assert [t.text for t in again.history(1, turns=6)] == ["q1", "a1", "q2", "a2"]
+    finally:
+        again.close()
+
+
+def test_in_data_dir_uses_one_file_there(tmp_path: Path) -> None:
+    store = Store.in_data_dir(tmp_path / "data")
+    try:
+        store.remember(1, "q", "a")
+    finally:
+        store.close()
+    assert (tmp_path / "data" / "musebot.sqlite3").is_file()
+
+
+def test_a_failed_write_leaves_the_store_usable(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    try:
+        with pytest.raises(sqlite3.Error):
+            store.remember(object(), "q", "a")  # type: ignore[arg-type]  # fails inside the transaction
+        store.remember(1, "q", "a")
+        assert store.history(1, turns=1) == [Turn("user", "q"), Turn("assistant", "a")]
+    finally:
+        store.close()
