@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     ksub = knowledge.add_subparsers(title="knowledge commands", metavar="COMMAND")
     check = ksub.add_parser("check", help="validate the knowledge folder and print counts")
     check.set_defaults(handler=_cmd_knowledge_check)
+    todo = ksub.add_parser("translations", help="print what a language still needs translated (YAML)")
+    todo.add_argument("language", choices=["es", "pt", "id", "hi"])
+    todo.set_defaults(handler=_cmd_knowledge_translations)
     return parser
 
 
@@ -111,6 +114,16 @@ def _cmd_knowledge_check(args: argparse.Namespace) -> int:
     kb = load_knowledge(settings.knowledge_dir)
     counts = ", ".join(f"{n} {k}" for k, n in kb.counts().items())
     print(f"{kb.root}: OK — {counts}; as of {kb.as_of.isoformat()}")
+    return 0
+
+
+def _cmd_knowledge_translations(args: argparse.Namespace) -> int:
+    import yaml
+
+    from bot.knowledge.translations import skeleton
+
+    kb = load_knowledge(Settings().knowledge_dir)
+    print(yaml.safe_dump(skeleton(kb, args.language), allow_unicode=True, sort_keys=False, width=100), end="")
     return 0
 
 

@@ -45,12 +45,14 @@ class Asker:
 
 @dataclass(frozen=True)
 class Question:
-    """One message to answer. `force` is `/ask` (the model) or `/contemplate` (the agents)."""
+    """One message to answer. `force` is `/ask` (the model) or `/contemplate` (the agents);
+    `language_hint` is the client's language code (Telegram's `language_code`), if any."""
 
     text: str
     asker: Asker
     images: tuple[ImagePart, ...] = ()
     force: Literal["model", "contemplate"] | None = None
+    language_hint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@
 from bot.knowledge.loader import default_knowledge_dir, load_knowledge
 from bot.knowledge.schema import (
     Benchmark,
+    Entity,
     Entry,
     KnowledgeBase,
     KnowledgeError,
@@ -20,6 +21,7 @@ from bot.knowledge.schema import (
 
 __all__ = [
     "Benchmark",
+    "Entity",
     "Entry",
     "KnowledgeBase",
     "KnowledgeError",

@@ -8,6 +8,7 @@ instead of surfacing a confusing error later, in the middle of a chat.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 
 from bot.knowledge.schema import (
     Benchmark,
+    Entity,
     Entry,
     KnowledgeBase,
     KnowledgeError,
@@ -24,6 +26,8 @@ from bot.knowledge.schema import (
     Unknown,
     _Strict,
 )
+from bot.knowledge.translated import TranslationFile
+from bot.knowledge.translations import check_translations
 
 
 class _SourcesFile(_Strict):
@@ -46,6 +50,10 @@ class _UnknownsFile(_Strict):
     unknowns: list[Unknown]
 
 
+class _EntitiesFile(_Strict):
+    entities: list[Entity]
+
+
 def default_knowledge_dir() -> Path:
     """The bundled folder: `bot/_knowledge` in a wheel, `knowledge/` beside `bot/` in a checkout."""
     package = Path(__file__).resolve().parent.parent
@@ -59,6 +67,7 @@ _SINGULAR = {
     "benchmarks": "benchmark",
     "entries": "entry",
     "unknowns": "unknown",
+    "entities": "entity",
 }
 _FILE_KINDS: dict[str, tuple[type[_Strict], str]] = {
     "sources": (_SourcesFile, "sources"),
@@ -66,6 +75,7 @@ _FILE_KINDS: dict[str, tuple[type[_Strict], str]] = {
     "benchmarks": (_BenchmarksFile, "benchmarks"),
     "entries": (_EntriesFile, "entries"),
     "unknowns": (_UnknownsFile, "unknowns"),
+    "entities": (_EntitiesFile, "entities"),
 }
 
 
@@ -79,27 +89,50 @@ def load_knowledge(root: Path | None = None) -> KnowledgeBase:
     files = sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml"})
     if not files:
         raise KnowledgeError(f"{root}: no .yaml files in the knowledge folder")
+    translated: dict[str, TranslationFile] = {}
     for path in files:
-        kind, objects = _parse_file(path)
+        data = _read(path)
+        if isinstance(data, dict) and list(data) == ["translations"]:
+            translated[str(path)] = _parse_translations(path, data["translations"])
+            continue
+        kind, objects = _parse_file(path, data)
         for obj in objects:
             if obj.id in items[kind]:
                 raise KnowledgeError(f"{path}: duplicate {_SINGULAR[kind]} id '{obj.id}'")
             items[kind][obj.id] = obj
             origin[(_SINGULAR[kind], obj.id)] = path
-    kb = KnowledgeBase(root=root, **items)
+    kb = KnowledgeBase(
+        root=root,
+        sources=items["sources"],
+        models=items["models"],
+        benchmarks=items["benchmarks"],
+        entries=items["entries"],
+        unknowns=items["unknowns"],
+        entities=items["entities"],
+    )
     problems = list(_reference_problems(kb))
     if problems:
         raise KnowledgeError("; ".join(f"{origin[(kind, ident)]}: {msg}" for kind, ident, msg in problems))
-    return kb
+    return replace(kb, translations=check_translations(kb, translated))
 
 
-def _parse_file(path: Path) -> tuple[str, list[Any]]:
+def _read(path: Path) -> Any:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise KnowledgeError(f"{path}: cannot read YAML: {exc}") from None
+
+
+def _parse_translations(path: Path, data: Any) -> TranslationFile:
+    try:
+        return TranslationFile.model_validate(data)
+    except ValidationError as exc:
+        raise KnowledgeError(f"{path}: {_describe(exc)}") from None
+
+
+def _parse_file(path: Path, data: Any) -> tuple[str, list[Any]]:
     if not isinstance(data, dict) or len(data) != 1 or next(iter(data)) not in _FILE_KINDS:
-        kinds = ", ".join(_FILE_KINDS)
+        kinds = ", ".join([*_FILE_KINDS, "translations"])
         raise KnowledgeError(f"{path}: expected one top-level key, one of: {kinds}")
     kind = next(iter(data))
     schema, key = _FILE_KINDS[kind]
@@ -147,6 +180,12 @@ def _reference_problems(kb: KnowledgeBase) -> Iterable[Problem]:
         for r in e.related:
             if r not in kb.entries:
                 yield "entry", e.id, f"entry '{e.id}' refers to unknown entry '{r}'"
+    for n in kb.entities.values():
+        if n.source not in kb.sources:
+            yield "entity", n.id, f"entity '{n.id}' refers to unknown source '{n.source}'"
+        for r in n.entries:
+            if r not in kb.entries:
+                yield "entity", n.id, f"entity '{n.id}' refers to unknown entry '{r}'"
     for u in kb.unknowns.values():
         if u.source not in kb.sources:
             yield "unknown", u.id, f"unknown '{u.id}' refers to unknown source '{u.source}'"

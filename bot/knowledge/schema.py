@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from bot.knowledge.translated import Translations
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -121,6 +123,19 @@ class Entry(_Strict):
     as_of: dt.date
 
 
+class Entity(_Strict):
+    """Something the source names besides models and benchmarks (a person, an organisation, a
+    product, a surface such as WhatsApp, a reasoning mode), with the names people use for it and
+    the entries that are about it."""
+
+    id: Slug
+    kind: Literal["person", "org", "product", "surface", "mode", "series"]
+    name: Text
+    aliases: list[Text] = Field(default_factory=list)
+    entries: list[Slug] = Field(default_factory=list)
+    source: Slug
+
+
 class Unknown(_Strict):
     """Something people ask about that the source does not give; answered plainly, never guessed."""
 
@@ -141,6 +156,8 @@ class KnowledgeBase:
     benchmarks: dict[str, Benchmark]
     entries: dict[str, Entry]
     unknowns: dict[str, Unknown] = field(default_factory=dict)
+    entities: dict[str, Entity] = field(default_factory=dict)
+    translations: Translations = field(default_factory=Translations)
 
     @property
     def as_of(self) -> dt.date:
@@ -156,4 +173,5 @@ class KnowledgeBase:
             "scores": scores,
             "entries": len(self.entries),
             "unknowns": len(self.unknowns),
+            "entities": len(self.entities),
         }

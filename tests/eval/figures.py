@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from tests.eval.harness import _FIGURE
 from tests.seed import REPO, seed_files, seed_text
 
 _NUMBER_WORDS = {
@@ -55,6 +54,7 @@ _NUMBER_WORDS = {
     "dozen": "12",
 }
 _WORD = re.compile(r"[a-z]+")
+_FIGURE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w|\.\d)")
 
 
 def figures(text: str) -> set[str]:

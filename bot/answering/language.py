@@ -1,0 +1,150 @@
+"""Which language a message is in: English, Spanish, Brazilian Portuguese, Indonesian or Hindi.
+
+Chat questions are short and mixed ("muse spark kya hai bhai", "cuanto saco en HLE"), which is
+where general detectors guess: alone, lingua reads "and gemini?" as Portuguese and romanised
+Hindi as English. So the decision is made in this order, and stops at the first clear answer:
+
+1. Devanagari letters → Hindi.
+2. The language packs' cue words (`bot/answering/languages/*.yaml`: the question words and
+   function words people type, Hinglish included), counted with model and benchmark names left
+   out, so English benchmark names inside a Spanish question do not flip it.
+3. lingua (`lingua-language-detector`, low-accuracy mode over these five languages: about 20 MB,
+   built for short text, no model download) when it is confident on enough words.
+4. The conversation's previous language, then the client's language (Telegram's
+   `language_code`), then English.
+
+Replies are judged the same way by the evaluation (`detect_reply_language`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.answering.words import normalize
+
+SUPPORTED = ("en", "es", "pt", "id", "hi")
+DEFAULT = "en"
+PACKS = Path(__file__).with_name("languages")
+_DEVANAGARI = re.compile(r"[\u0900-\u097f]")
+_WORD = re.compile(r"[a-z]+")
+_CONFIDENT = 0.9
+_MIN_WORDS_FOR_DETECTOR = 3
+
+
+class LanguagePack(BaseModel):
+    """One language's words for the parser (see the YAML files for what each list is for)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    language: str
+    name: str
+    cues: list[str] = Field(default_factory=list)
+    stopwords: list[str] = Field(default_factory=list)
+    concepts: dict[str, list[str]] = Field(default_factory=dict)
+    corrections: list[str] = Field(default_factory=list)
+
+
+@functools.cache
+def packs() -> dict[str, LanguagePack]:
+    """Every language pack, validated (a broken pack fails at start-up with its file)."""
+    found: dict[str, LanguagePack] = {}
+    for path in sorted(PACKS.glob("*.yaml")):
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        pack = LanguagePack.model_validate(data)
+        found[pack.language] = pack
+    return found
+
+
+@functools.cache
+def _cues() -> dict[str, frozenset[str]]:
+    return {code: frozenset(normalize(w) for w in pack.cues) for code, pack in packs().items()}
+
+
+@dataclass(frozen=True)
+class Detected:
+    """A language and how it was decided (`script`, `cues`, `detector`, `previous`, `hint`, `default`)."""
+
+    language: str
+    by: str
+
+
+def detect(
+    text: str,
+    *,
+    names: Iterable[str] = (),
+    previous: str | None = None,
+    hint: str | None = None,
+) -> Detected:
+    """The language of a question. `names` are words to leave out (models, benchmarks);
+    `previous` is the language the conversation was in; `hint` the client's language code."""
+    if _DEVANAGARI.search(text):
+        return Detected("hi", "script")
+    skip = set(names)
+    words = [w for w in _WORD.findall(normalize(text)) if w not in skip]
+    by_cues = _by_cues(words)
+    if by_cues is not None:
+        return Detected(by_cues, "cues")
+    if len(words) >= _MIN_WORDS_FOR_DETECTOR:
+        guess = _detector_guess(" ".join(words))
+        if guess is not None:
+            return Detected(guess, "detector")
+    for fallback, by in ((previous, "previous"), (_supported(hint), "hint")):
+        if fallback in SUPPORTED:
+            return Detected(fallback, by)
+    return Detected(DEFAULT, "default")
+
+
+def detect_reply_language(text: str) -> str:
+    """The language a (longer) reply is written in."""
+    if len(_DEVANAGARI.findall(text)) >= 3:
+        return "hi"
+    words = _WORD.findall(normalize(re.sub(r"[*_`]", " ", text)))
+    return _by_cues(words) or _detector_guess(" ".join(words), confident=0.5) or DEFAULT
+
+
+def _by_cues(words: list[str]) -> str | None:
+    """The language with clearly the most distinct cue words, if any."""
+    counts = sorted(
+        ((len({w for w in words if w in cues}), code) for code, cues in _cues().items()), reverse=True
+    )
+    (best, code), (second, _) = counts[0], counts[1]
+    if best >= 1 and best >= second + 1 and (code != "en" or best >= second + 2):
+        return code
+    return None
+
+
+def _supported(code: str | None) -> str | None:
+    """Telegram's language codes are IETF tags ("pt-br", "es-419"): the base language."""
+    if not code:
+        return None
+    base = code.lower().replace("_", "-").split("-")[0]
+    return base if base in SUPPORTED else None
+
+
+def _detector_guess(text: str, confident: float = _CONFIDENT) -> str | None:
+    if not text.strip():
+        return None
+    values = _detector().compute_language_confidence_values(text)
+    if not values or values[0].value < confident:
+        return None
+    return _LINGUA_CODES.get(values[0].language.name)
+
+
+_LINGUA_CODES = {"ENGLISH": "en", "SPANISH": "es", "PORTUGUESE": "pt", "INDONESIAN": "id", "HINDI": "hi"}
+
+
+@functools.cache
+def _detector() -> Any:
+    """Built on first use: importing and building lingua costs start-up time and memory."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [getattr(Language, name) for name in _LINGUA_CODES]
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()

@@ -1,0 +1,82 @@
+"""How people say things, rewritten into the words the parser knows.
+
+A question arrives in slang ("wen did spark drop", "tbench numbers pls"), in another language
+("cuándo salió", "kab launch hua", "siapa yang bikin") or in shorthand. Each language pack
+(`bot/answering/languages/<lang>.yaml`) maps the phrases people use to *canonical* English words
+(`concepts`: canonical → the phrases that mean it), so one parser understands all of them, and
+lists the words that carry no meaning in a question (`stopwords`). The English pack applies to
+every question too: English model names, benchmark names and tech words turn up in all languages.
+
+Phrases are matched longest first on the question's tokens (`bot.answering.words.tokens`), so
+"codigo abierto" is "open source" before "codigo" alone can be "code".
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from bot.answering.language import packs
+from bot.answering.words import STOPWORDS, tokens
+
+Phrase = tuple[str, ...]
+
+
+class Phrasing:
+    """Canonical words and stopwords for each language, from the language packs."""
+
+    def __init__(self) -> None:
+        self._maps: dict[str, dict[Phrase, Phrase]] = {}
+        self._stop: dict[str, frozenset[str]] = {}
+        for code, pack in packs().items():
+            table: dict[Phrase, Phrase] = {}
+            for canonical, variants in pack.concepts.items():
+                target = tuple(tokens(canonical))
+                for variant in variants:
+                    key = tuple(tokens(variant))
+                    if key and key != target:
+                        table.setdefault(key, target)
+            self._maps[code] = table
+            self._stop[code] = frozenset(w for s in pack.stopwords for w in tokens(s))
+        self._longest = max((len(k) for t in self._maps.values() for k in t), default=1)
+
+    def canonical(self, words: Sequence[str], language: str) -> list[str]:
+        """`words` with every known phrase of `language` (then of English) replaced."""
+        out: list[str] = []
+        tables = [self._maps.get(language, {}), self._maps.get("en", {})]
+        i = 0
+        while i < len(words):
+            hit = self._longest_at(words, i, tables)
+            if hit is None:
+                out.append(words[i])
+                i += 1
+                continue
+            length, replacement = hit
+            out.extend(replacement)
+            i += length
+        return out
+
+    def _longest_at(
+        self, words: Sequence[str], i: int, tables: list[dict[Phrase, Phrase]]
+    ) -> tuple[int, Phrase] | None:
+        for length in range(min(self._longest, len(words) - i), 0, -1):
+            key = tuple(words[i : i + length])
+            for table in tables:
+                found = table.get(key)
+                if found is not None:
+                    return length, found
+        return None
+
+    def stopwords(self, language: str) -> frozenset[str]:
+        """Words that carry no meaning in a question, in this language and in English."""
+        return STOPWORDS | self._stop.get("en", frozenset()) | self._stop.get(language, frozenset())
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every canonical word: what the packs can turn a phrase into."""
+        return frozenset(w for table in self._maps.values() for target in table.values() for w in target)
+
+
+@functools.cache
+def phrasing() -> Phrasing:
+    return Phrasing()

@@ -1,0 +1,106 @@
+"""A question as the engine understands it: a typed `Query` of one or more `Part`s.
+
+Each part has one intent and the things it names (models, benchmarks, entities such as a person
+or WhatsApp), what it asks (when, who, why…), what it names that the knowledge base does not hold
+(a benchmark the source never reports, another company's model), and the claims it makes
+("spark got 76.5 on arc agi 2 right?"), so a false premise can be corrected before it is answered.
+The parser (`bot.answering.parser`) builds queries; the answerers (`bot.answering.answers`) read
+them; neither knows about channels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    """What a part asks for."""
+
+    SCORE = "score"  # a figure: "spark hle", "what did it get on healthbench"
+    RANK = "rank"  # who leads a benchmark: "who's #1 on arc agi"
+    COMPARE = "compare"  # models side by side: "spark vs gpt 5.4"
+    VERDICT = "verdict"  # which is better: "spark or opus, which is smarter"
+    MODEL = "model"  # what the source says about one model: "tell me about opus"
+    FACT = "fact"  # anything the prose answers: what, when, who, why, how, where
+    GREETING = "greeting"
+    THANKS = "thanks"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Something a question asserts. `value` is a figure as written ("76.5", "40"); `rank` a
+    claimed place (1 for "#1", "first", "number one"); `top` a claimed "top N"; `leader` a model
+    the question says beats another (`behind`) on the part's benchmark."""
+
+    value: str | None = None
+    rank: int | None = None
+    top: int | None = None
+    leader: str | None = None
+    behind: str | None = None
+    direction: str | None = None  # "more" or "less", against the source's own comparison
+
+
+@dataclass(frozen=True)
+class Part:
+    """One question within a message ("when was it released" / "who built it")."""
+
+    words: tuple[str, ...]
+    intent: Intent = Intent.FACT
+    asks: frozenset[str] = frozenset()
+    models: tuple[str, ...] = ()
+    benchmarks: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    unknown_names: tuple[str, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    asserting: bool = False
+    fragment: bool = False
+    consumed: frozenset[int] = frozenset()
+    topic_only: bool = False  # the benchmark came from a topic word ("coding"), not its name
+
+    @property
+    def named(self) -> bool:
+        return bool(self.models or self.benchmarks or self.entities)
+
+    def content(self, stopwords: frozenset[str]) -> list[str]:
+        """The words that carry meaning, for retrieval."""
+        return [w for w in self.words if w not in stopwords]
+
+    def borrowing(self, earlier: Part) -> Part:
+        """This part with what it leaves unsaid taken from an earlier part (a follow-up)."""
+        models = self.models or earlier.models
+        benchmarks = self.benchmarks
+        if not benchmarks and (self.intent in _FIGURE_INTENTS or not self.named):
+            benchmarks = earlier.benchmarks
+        entities = self.entities or (earlier.entities if not self.named else ())
+        intent = self.intent
+        if intent in (Intent.FACT, Intent.MODEL) and benchmarks and not self.asks - {"what"}:
+            intent = earlier.intent if earlier.intent in _FIGURE_INTENTS else Intent.SCORE
+        if intent is Intent.MODEL and len(models) > 1:
+            intent = Intent.COMPARE
+        words = self.words
+        if not self.named and earlier.intent is Intent.FACT:
+            words = (*self.words, *(w for w in earlier.words if w not in self.words))
+        return replace(
+            self, models=models, benchmarks=benchmarks, entities=entities, intent=intent, words=words
+        )
+
+
+_FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
+
+
+@dataclass(frozen=True)
+class Query:
+    """A whole message: its parts in order, its language, and whether it asks for a task
+    (write, draft, summarise…) rather than a fact."""
+
+    text: str
+    parts: tuple[Part, ...]
+    language: str = "en"
+    task: bool = False
+    on_topic: bool = True
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def first(self) -> Part:
+        return self.parts[0]

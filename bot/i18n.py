@@ -1,0 +1,82 @@
+"""The bot's voice in the asker's language: gettext catalogues for its sentences, Babel for numbers
+and dates.
+
+    say = speaker("es")
+    say(texts.FORGOTTEN)                         # the Spanish sentence (English if untranslated)
+    say.number(42.8, 1)                          # "42,8"
+    say.date(datetime.date(2026, 4, 8))          # "8 de abril de 2026"
+
+Catalogues are `bot/locales/<lang>/LC_MESSAGES/musebot.po`, keyed by the English text of
+`bot.texts` (the message ids). They are read with Babel's `.po` reader when a language is first
+needed, so there is no compiled `.mo` file to keep in step. A message without a translation, or
+marked fuzzy, is said in English: a reply is never blank because a translation is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+from typing import Any
+
+LOCALES: dict[str, str] = {"en": "en_US", "es": "es", "pt": "pt_BR", "id": "id", "hi": "hi"}
+CATALOGUES = Path(__file__).with_name("locales")
+DOMAIN = "musebot"
+
+
+class Speaker:
+    """Sentences, numbers and dates for one language."""
+
+    def __init__(self, language: str, catalogue: dict[str, str]) -> None:
+        self.language = language
+        self.locale = LOCALES.get(language, "en_US")
+        self._catalogue = catalogue
+
+    def __call__(self, message: str, **fields: Any) -> str:
+        """`message` (an English text from `bot.texts`) in this language, fields filled in."""
+        text = self._catalogue.get(message) or message
+        return text.format(**fields) if fields else text
+
+    def number(self, value: float, decimals: int = 1) -> str:
+        """A figure as this language writes it, with exactly `decimals` digits after the sign."""
+        from babel.numbers import format_decimal
+
+        pattern = "0" if decimals <= 0 else "0." + "0" * decimals
+        return str(format_decimal(value, format=pattern, locale=self.locale))
+
+    def date(self, day: dt.date) -> str:
+        """A date with its month's name ("April 8, 2026", "8 de abril de 2026")."""
+        from babel.dates import format_date
+
+        return str(format_date(day, format="long", locale=self.locale))
+
+    def join(self, items: list[str]) -> str:
+        """ "A, B and C" in this language (Babel's list patterns)."""
+        if len(items) < 2:
+            return "".join(items)
+        from babel.lists import format_list
+
+        return str(format_list(items, locale=self.locale))
+
+
+@functools.cache
+def speaker(language: str) -> Speaker:
+    """The speaker for a language code (`en`, `es`, `pt`, `id`, `hi`); English for any other."""
+    if language not in LOCALES or language == "en":
+        return Speaker("en", {})
+    return Speaker(language, _catalogue(language))
+
+
+def _catalogue(language: str) -> dict[str, str]:
+    path = CATALOGUES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
+        return {}
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=LOCALES[language])
+    return {
+        str(m.id): str(m.string)
+        for m in catalog
+        if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
+    }
