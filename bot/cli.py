@@ -21,8 +21,7 @@ from bot.commands import COMMANDS, help_text, run_command
 from bot.contemplate import ContemplateConfig, ContemplateUnavailable, Contemplator, Progress
 from bot.engine import Engine
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.llm.base import LLMError
-from bot.llm.factory import build_backend
+from bot.llm import LLMError, build_backend
 from bot.logs import setup_logging
 from bot.settings import Settings
 

@@ -33,8 +33,15 @@ from typing import Literal
 from bot.answer import Answer, SourceRef, Turn
 from bot.engine import CUT_NOTE, MAX_QUESTION_CHARS, Engine
 from bot.knowledge import KnowledgeBase
-from bot.llm.base import BackendMisconfigured, ChatMessage, LLMBackend, LLMError, StreamInterrupted
-from bot.llm.fallback import FallbackBackend
+from bot.llm import (
+    BackendMisconfigured,
+    ChatMessage,
+    LLMBackend,
+    LLMError,
+    StreamInterrupted,
+    combine,
+    members,
+)
 from bot.prompt import build_messages, relevant_source_ids
 from bot.retrieval import Retriever
 from bot.settings import Settings
@@ -283,7 +290,7 @@ class Contemplation:
 
 def backends_of(llm: LLMBackend) -> list[LLMBackend]:
     """The distinct backends behind the engine's one: agents go round-robin over them."""
-    return list(llm.backends) if isinstance(llm, FallbackBackend) else [llm]
+    return members(llm)
 
 
 class Contemplator:
@@ -309,9 +316,7 @@ class Contemplator:
         self.backends = tuple(backends)
         self.agents = max(1, agents)
         self.agent_timeout = agent_timeout
-        self.synthesizer = synthesizer or (
-            self.backends[0] if len(self.backends) == 1 else FallbackBackend(self.backends)
-        )
+        self.synthesizer = synthesizer or combine(self.backends)
 
     @classmethod
     def for_engine(cls, engine: Engine, config: ContemplateConfig | None = None) -> Contemplator:

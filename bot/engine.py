@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from bot.answer import Answer, SourceRef, Turn
 from bot.compare import CompareError, Comparer, Comparison, Ranking
 from bot.knowledge import Benchmark, Entry, KnowledgeBase, Model, Score
-from bot.llm.base import (
+from bot.llm import (
     BackendMisconfigured,
     ChatMessage,
     ImagePart,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from bot.answer import Turn
 from bot.knowledge import KnowledgeBase
-from bot.llm.base import ChatMessage, ImagePart
+from bot.llm import ChatMessage, ImagePart
 from bot.retrieval import Retriever
 
 RELEVANT_ENTRIES = 6

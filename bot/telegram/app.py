@@ -34,7 +34,7 @@ from bot.commands import COMMANDS
 from bot.engine import Engine
 from bot.health import Health, HealthServer
 from bot.knowledge import load_knowledge
-from bot.llm.factory import build_backend
+from bot.llm import build_backend
 from bot.logs import setup_logging
 from bot.metrics import Metrics
 from bot.settings import Settings

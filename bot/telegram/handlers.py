@@ -44,7 +44,7 @@ from bot.commands import COMMANDS, EXAMPLES, help_text, run_command
 from bot.engine import NO_IMAGES_NOTE, Engine
 from bot.health import Health
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.llm.base import ImagePart
+from bot.llm import ImagePart
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store import Store

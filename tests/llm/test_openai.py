@@ -89,9 +89,10 @@ async def test_tolerates_the_quirks_of_compatible_servers(server, make_backend) 
                 sse(openai_chunk({"reasoning": "more plan", "content": None})),
                 b": keep-alive\n\n",
                 sse(openai_chunk({"content": "Answer"})),
-                sse({"choices": [], "usage": {"total_tokens": 3}}),
                 b"data: {not json}\n\n",
-                # ...and no [DONE] before the connection ends.
+                sse(openai_chunk({}, finish_reason="stop")),
+                sse({"choices": [], "usage": {"total_tokens": 3}}),
+                # ...and no [DONE] before the connection ends: the finish_reason said it all.
             ]
         )
     )

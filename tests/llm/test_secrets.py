@@ -14,10 +14,11 @@ import pytest
 
 from bot.llm import (
     BackendMisconfigured,
+    BackendTimeout,
     BackendUnavailable,
-    FallbackBackend,
     LLMError,
     StreamInterrupted,
+    combine,
 )
 from tests.fakes.llm_servers import (
     PROVIDERS,
@@ -76,7 +77,7 @@ async def test_no_key_in_any_error_or_log(provider, servers, make_backend, caplo
         BackendUnavailable,
         BackendUnavailable,
         StreamInterrupted,
-        BackendUnavailable,
+        BackendTimeout,
         StreamInterrupted,
     ]
     for kind in expected:
@@ -103,7 +104,7 @@ async def test_no_key_in_a_combined_fallback_error(servers, make_backend, caplog
     first, second = await servers("gemini"), await servers("anthropic")
     first.error(403, ECHO)
     second.error(401, ECHO)
-    backend = FallbackBackend([make_backend(first), make_backend(second)])
+    backend = combine([make_backend(first), make_backend(second)])
     with pytest.raises(BackendMisconfigured) as caught:
         await collect(backend)
     _assert_clean(caught.value, caplog)

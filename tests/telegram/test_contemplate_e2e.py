@@ -17,7 +17,7 @@ from telegram.ext import Application
 from bot.contemplate import DISABLED_NOTE, ContemplateConfig
 from bot.engine import Engine
 from bot.knowledge import KnowledgeBase
-from bot.llm import FallbackBackend, LLMBackend
+from bot.llm import LLMBackend, combine
 from bot.settings import Settings
 from bot.store import Store
 from bot.telegram import contemplating
@@ -65,7 +65,7 @@ async def llm() -> AsyncIterator[tuple[list[WatchedServer], LLMBackend]]:
     servers = [await WatchedServer(p).start() for p in ("openai", "anthropic", "ollama")]
     backends = [backend_for(s, f"agent{i + 1}") for i, s in enumerate(servers)]
     try:
-        yield servers, FallbackBackend(backends)
+        yield servers, combine(backends)
     finally:
         for backend in backends:
             await backend.aclose()
