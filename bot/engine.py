@@ -23,7 +23,9 @@ from bot.answer import Answer, SourceRef, Turn
 from bot.compare import CompareError, Comparer, Comparison, Ranking
 from bot.knowledge import Benchmark, Entry, KnowledgeBase, Model, Score
 from bot.llm import (
+    AnswerCutOff,
     BackendMisconfigured,
+    BackendTimeout,
     ChatMessage,
     ImagePart,
     LLMBackend,
@@ -37,6 +39,13 @@ from bot.retrieval import CuratedRetriever, Retriever
 
 _LOG = logging.getLogger(__name__)
 CUT_NOTE = "\n\n_(The answer was cut off here. Ask again for the rest.)_"
+# Why an answer that ended is not whole, by `AnswerCutOff.reason`; shown after the partial text.
+CUT_OFF_NOTES: dict[str, str] = {
+    "max_tokens": "_(The answer was cut off here: it reached the length limit.)_",
+    "content_filter": "_(The answer was cut off here: the model's content filter stopped it.)_",
+    "incomplete": "_(The answer was cut off here: the connection to the model broke.)_",
+}
+TIMEOUT_NOTE = "The language model took too long to respond. Please try again in a minute."
 MISCONFIGURED_NOTE = (
     "I can't reach my language model right now because it is not set up correctly, so I can "
     "only answer from my knowledge base. (Operator: the log says what to fix.)"
@@ -205,6 +214,11 @@ class Engine:
             async for chunk in llm.stream(messages):
                 produced = produced or bool(chunk.strip())
                 yield chunk
+        except AnswerCutOff as exc:  # the backend has logged why, with advice
+            _LOG.info("LLM answer cut off (%s).", exc.reason)
+            answer.error = "cut_off"
+            note = CUT_OFF_NOTES[exc.reason]
+            yield f"\n\n{note}" if produced else note
         except StreamInterrupted as exc:
             _LOG.warning("LLM stream cut off: %s", exc)
             answer.error = "interrupted"
@@ -213,6 +227,10 @@ class Engine:
             _LOG.error("LLM backend misconfigured: %s", exc)
             answer.error = "misconfigured"
             yield CUT_NOTE if produced else MISCONFIGURED_NOTE
+        except BackendTimeout as exc:
+            _LOG.warning("LLM backend timed out: %s", exc)
+            answer.error = "timeout"
+            yield CUT_NOTE if produced else TIMEOUT_NOTE
         except LLMError as exc:
             _LOG.warning("LLM backend unavailable: %s", exc)
             answer.error = "unavailable"

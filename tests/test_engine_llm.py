@@ -6,6 +6,7 @@ touches the model" is checked by the server's request log.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.answer import Turn
-from bot.engine import CUT_NOTE, MISCONFIGURED_NOTE, NO_IMAGES_NOTE, UNAVAILABLE_NOTE, Engine
+from bot.engine import CUT_NOTE, MISCONFIGURED_NOTE, NO_IMAGES_NOTE, TIMEOUT_NOTE, UNAVAILABLE_NOTE, Engine
 from bot.knowledge import KnowledgeBase
 from bot.llm import ImagePart, build_backend
 from bot.settings import BackendSettings, Settings
@@ -32,7 +33,7 @@ async def server() -> AsyncIterator[FakeLLMServer]:
 async def make_engine(kb: KnowledgeBase, server: FakeLLMServer) -> AsyncIterator[MakeEngine]:
     built: list[Engine] = []
 
-    def make(*, supports_images: bool | None = None, model: str = "text-model-7b") -> Engine:
+    def make(*, supports_images: bool | None = None, model: str = "text-model-7b", **limits: Any) -> Engine:
         backend = BackendSettings(
             provider="openai",
             base_url=server.base_url,
@@ -40,7 +41,7 @@ async def make_engine(kb: KnowledgeBase, server: FakeLLMServer) -> AsyncIterator
             model=model,
             supports_images=supports_images,
         )
-        settings = Settings(llm_backends=[backend], llm_max_retries=0, _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(llm_backends=[backend], llm_max_retries=0, _env_file=None, **limits)  # type: ignore[call-arg]
         engine = Engine(kb, llm=build_backend(settings))
         built.append(engine)
         return engine
@@ -170,6 +171,34 @@ async def test_a_cut_stream_keeps_its_text_and_says_so(
     route, text, error = await _collect(make_engine(), "write a haiku about the sea")
     assert (route, error) == ("llm", "interrupted")
     assert text == "Waves fold and " + CUT_NOTE
+
+
+@pytest.mark.parametrize(
+    ("reply", "limits", "fired"),
+    [
+        (Reply(stall=True), {"llm_read_timeout": 0.3}, "LLM_READ_TIMEOUT=0.3 s"),  # no first byte
+        (Reply(hang=True), {"llm_read_timeout": 0.3}, "LLM_READ_TIMEOUT=0.3 s"),  # headers, no token
+        (
+            Reply(chunks=[b": keep-alive\n\n"] * 50, pause=0.02),
+            {"llm_total_timeout": 0.3},
+            "LLM_TOTAL_TIMEOUT=0.3 s",
+        ),
+    ],
+    ids=["no first byte", "no first token", "only keep-alives"],
+)
+async def test_a_hung_model_says_it_took_too_long_and_the_log_names_the_timeout(
+    make_engine: MakeEngine,
+    server: FakeLLMServer,
+    caplog: pytest.LogCaptureFixture,
+    reply: Reply,
+    limits: dict[str, float],
+    fired: str,
+) -> None:
+    server.reply(reply)
+    route, text, error = await _collect(make_engine(**limits), "write a haiku about the sea")
+    assert (route, text, error) == ("llm", TIMEOUT_NOTE, "timeout")
+    [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert fired in line and "timed out" in line
 
 
 async def _nothing() -> AsyncIterator[str]:

@@ -28,7 +28,7 @@ import httpx
 from bot.llm import failures
 from bot.llm.config import BackendConfig, BackendOptions
 from bot.llm.errors import AnswerCutOff, LLMError
-from bot.llm.think import ThinkFilter
+from bot.llm.think import ThinkFilter, reasons_first
 from bot.llm.types import ChatMessage
 from bot.llm.wire import ErrorDetail, Stop, WireRequest, display_url, error_detail, retry_after
 from bot.secrets import Redactor
@@ -105,6 +105,7 @@ class HTTPBackend(ABC):
         self._refused: set[str] = set()  # request options this server rejected; see _revise
         self._reasoning_first = self._guess_reasoning_first(self.model)  # see bot.llm.think
         self._told_about_reasoning = False
+        self._told_about_documents = False
         self._options = options or BackendOptions()
         self._sleep: Sleep = sleep or asyncio.sleep
         self._owns_client = client is None
@@ -165,8 +166,8 @@ class HTTPBackend(ABC):
         return False
 
     def _guess_reasoning_first(self, model: str) -> bool:
-        """Whether this model's text may start with reasoning and a bare `</think>`."""
-        return False
+        """Whether this model's text may start with reasoning and a bare `</think>` (by its name)."""
+        return reasons_first(model)
 
     def _error_detail(self, payload: object) -> ErrorDetail:
         return error_detail(payload)
@@ -276,21 +277,32 @@ class HTTPBackend(ABC):
             await response.aclose()
 
     async def _body_items(self, response: httpx.Response, deadline: float) -> AsyncGenerator[BodyItem, None]:
-        """Items from the body; a JSON document where a stream was expected is read whole."""
+        """Items from the body, by what it starts with rather than what its headers claim.
+
+        A JSON document where an event stream was expected (an error, or a whole answer from a
+        server that ignored `stream: true`) is read whole; a web page is a wrong base URL.
+        """
         chunks = _body_bytes(response, deadline)
         head = b""
         async for chunk in chunks:
             head += chunk
             if head.strip():
                 break
-        if self.body_format == "sse" and head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        if start == b"<":
+            raise failures.web_page(self._subject, self._base_url_hint)
+        if self.body_format == "sse" and start in (b"{", b"["):
             rest = [chunk async for chunk in chunks]
             document = b"".join([head, *rest]).decode("utf-8-sig", errors="replace")
-            for item in self._parse_document(self._json(document)):
+            items = list(self._parse_document(self._json(document)))
+            if any(isinstance(i, str) for i in items) and not self._told_about_documents:
+                self._told_about_documents = True
+                logger.info("%s answers with one complete JSON response, not a stream; using it.", self.name)
+            for item in items:
                 yield item
             return
-        async with aclosing(self._parse(_prepend(head, chunks))) as items:
-            async for item in items:
+        async with aclosing(self._parse(_prepend(head, chunks))) as stream:
+            async for item in stream:
                 yield item
 
     async def _read_failure(self, response: httpx.Response, deadline: float) -> StatusFailure:

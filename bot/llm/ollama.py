@@ -16,7 +16,6 @@ from typing import Any, ClassVar, Literal
 
 from bot.llm.http import BodyItem, HTTPBackend
 from bot.llm.sse import aiter_ndjson
-from bot.llm.think import reasons_first
 from bot.llm.types import ChatMessage
 from bot.llm.wire import ErrorDetail, Stop, WireRequest, error_detail
 
@@ -80,9 +79,6 @@ class OllamaBackend(HTTPBackend):
 
     def _guess_supports_images(self, model: str) -> bool:
         return bool(_VISION_MODELS.search(model))
-
-    def _guess_reasoning_first(self, model: str) -> bool:
-        return reasons_first(model)
 
 
 def _message(message: ChatMessage) -> dict[str, Any]:

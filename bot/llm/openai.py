@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 
 from bot.llm.http import BodyItem, HTTPBackend, StatusFailure
 from bot.llm.sse import aiter_sse
-from bot.llm.think import reasons_first
 from bot.llm.types import ChatMessage
 from bot.llm.wire import ErrorDetail, Stop, WireRequest, display_url, error_detail
 
@@ -139,9 +138,6 @@ class OpenAIBackend(HTTPBackend):
 
     def _guess_supports_images(self, model: str) -> bool:
         return bool(_VISION_MODELS.search(model))
-
-    def _guess_reasoning_first(self, model: str) -> bool:
-        return reasons_first(model)
 
 
 def _message(message: ChatMessage) -> dict[str, Any]:

@@ -229,6 +229,13 @@ async def test_web_page_instead_of_api_is_misconfigured(server, make_backend) ->
         await collect(make_backend(server))
 
 
+async def test_web_page_with_another_content_type_is_misconfigured_too(server, make_backend) -> None:
+    server.reply(Reply(chunks=[b"\n<!DOCTYPE html><html>Router login</html>"], content_type="text/plain"))
+    with pytest.raises(BackendMisconfigured, match="web page"):
+        await collect(make_backend(server))
+    assert len(server.requests) == 1
+
+
 async def test_error_object_after_200_before_text(server, make_backend, sleeps) -> None:
     error = sse({"error": {"message": "Provider returned error", "code": 502}})
     server.reply(Reply(chunks=[error]), Reply(chunks=[error]))
