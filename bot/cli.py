@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 import httpx
+from pydantic import ValidationError
 
 from bot.answer import Answer, Turn
 from bot.commands import COMMANDS, help_text, run_command
@@ -41,10 +42,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, KnowledgeError, LLMError) as exc:
         print(f"musebot: {exc}", file=sys.stderr)
         return 2
+    except ValidationError as exc:  # the settings: one line, and never the rejected value
+        print(f"musebot: invalid settings: {_settings_problems(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `musebot … | head`: the reader left, nothing to report
         return 0
+
+
+def _settings_problems(exc: ValidationError) -> str:
+    """Each problem as "VARIABLE: what is wrong", from the errors without their inputs."""
+    problems = []
+    for error in exc.errors(include_url=False, include_context=False, include_input=False):
+        head, *rest = [str(part) for part in error["loc"]] or [""]
+        where = head.upper() + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in rest)
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(message if message.startswith(head.upper()) else f"{where}: {message}")
+    return "; ".join(problems)
 
 
 def _parser() -> argparse.ArgumentParser:
