@@ -29,7 +29,7 @@ from _common import median, percentile, table
 
 from bot.engine import Engine
 from bot.knowledge import load_knowledge
-from bot.llm.factory import build_backend
+from bot.llm import build_backend
 from bot.settings import Settings
 from bot.store import Store
 from bot.telegram.app import build_application

@@ -288,10 +288,10 @@ class HTTPBackend(ABC):
             head += chunk
             if head.strip():
                 break
-        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-        if start == b"<":
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if start[:9].lower().startswith((b"<!doctype", b"<html")):
             raise failures.web_page(self._subject, self._base_url_hint)
-        if self.body_format == "sse" and start in (b"{", b"["):
+        if self.body_format == "sse" and start[:1] in (b"{", b"["):
             rest = [chunk async for chunk in chunks]
             document = b"".join([head, *rest]).decode("utf-8-sig", errors="replace")
             items = list(self._parse_document(self._json(document)))

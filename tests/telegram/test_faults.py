@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from bot.engine import CUT_NOTE, UNAVAILABLE_NOTE
+from bot.engine import CUT_NOTE, TIMEOUT_NOTE, UNAVAILABLE_NOTE
 from bot.knowledge import KnowledgeBase
 from bot.telegram.handlers import SORRY
 from tests.fakes.llm_servers import (
@@ -149,7 +149,7 @@ def _script(llm: FakeLLMServer, case: str) -> str:
         return "Hello!"
     if case == "hang-before-text":  # an idle timeout is not retried: the model may be stuck
         llm.reply(Reply(hang=True))
-        return UNAVAILABLE_NOTE
+        return TIMEOUT_NOTE  # not "busy": the model took too long
     if case == "hang-mid-answer":
         llm.reply(Reply(chunks=partial, hang=True))
         return "Partial"

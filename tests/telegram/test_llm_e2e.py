@@ -20,9 +20,9 @@ import pytest
 from pydantic import SecretStr
 from telegram.ext import Application
 
-from bot.engine import CUT_NOTE, MISCONFIGURED_NOTE, NO_IMAGES_NOTE, UNAVAILABLE_NOTE, Engine
+from bot.engine import CUT_NOTE, MISCONFIGURED_NOTE, NO_IMAGES_NOTE, TIMEOUT_NOTE, UNAVAILABLE_NOTE, Engine
 from bot.knowledge import KnowledgeBase
-from bot.llm.factory import build_backend
+from bot.llm import build_backend
 from bot.logs import setup_logging
 from bot.settings import BackendSettings, Settings
 from bot.store import Store
@@ -300,6 +300,18 @@ async def test_misconfigured_and_busy_backends_get_different_notes_and_the_bot_r
     for message in (first, second):
         assert TEST_KEY not in _text(message) and "HTTP" not in _text(message)
     assert len(llm.requests) == 3
+
+
+async def test_a_hung_model_is_answered_with_the_timeout_note_and_the_log_says_which(
+    bot_api: FakeBotAPI, llm: FakeLLMServer, run: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    llm.reply(Reply(stall=True))  # accepts the request, never answers
+    await run(_settings(bot_api, llm).model_copy(update={"llm_read_timeout": 0.3}))
+    bot_api.message(USER, OFF_TOPIC)
+    [final] = await _final(bot_api, USER)
+    assert TIMEOUT_NOTE in _text(final) and "busy" not in _text(final)
+    assert [r for r in caplog.records if "LLM_READ_TIMEOUT=0.3 s" in r.getMessage()]
 
 
 # --- history ----------------------------------------------------------------------------------
