@@ -226,12 +226,16 @@ def test_an_api_key_in_llm_backends_is_cleaned_and_checked_too(clean_env: pytest
     assert_no_secret(str(caught.value), broken, "the validation error")
 
 
+# Base64-style, as some providers issue them: URL-encoding changes it from the 5th character on.
+SLASHY_KEY = "Zm9v+YmFy/YmF6=cXV4LXNlY3JldC1rZXk="
+
+
 def test_the_log_hides_every_form_of_a_secret() -> None:
     stream = io.StringIO()
-    handler = setup_logging("DEBUG", [LLM_KEY, BOT_TOKEN], stream=stream)
+    handler = setup_logging("DEBUG", [LLM_KEY, BOT_TOKEN, SLASHY_KEY], stream=stream)
     log = logging.getLogger("musebot.test")
     try:
-        for secret in (LLM_KEY, BOT_TOKEN, LLM_KEY + "\n"):
+        for secret in (LLM_KEY, BOT_TOKEN, LLM_KEY + "\n", SLASHY_KEY, SLASHY_KEY + '"\\'):
             for form in sorted(forms_of(secret)):
                 log.info("the server said: %s (and so on)", form)
             try:
@@ -242,5 +246,5 @@ def test_the_log_hides_every_form_of_a_secret() -> None:
         logging.getLogger().removeHandler(handler)
     text = stream.getvalue()
     assert text.count("[REDACTED]") >= 2 * len(forms_of(LLM_KEY))
-    for secret in (LLM_KEY, BOT_TOKEN):
+    for secret in (LLM_KEY, BOT_TOKEN, SLASHY_KEY):
         assert_no_secret(text, secret, "the log")
