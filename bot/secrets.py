@@ -72,13 +72,20 @@ class Redactor:
 
 
 def _redact_prefixes(text: str, secret: str) -> str:
-    """Replace each run that starts like `secret` for at least `PREFIX_LENGTH` characters."""
+    """Replace each run that starts like `secret` for at least `PREFIX_LENGTH` characters.
+
+    A run of digits only is left: a Telegram token starts with the bot's numeric id, which is
+    public (it is in every update from the bot) and says nothing about the secret part.
+    """
     head = secret[:PREFIX_LENGTH]
     start = text.find(head)
     while start >= 0:
         end = start + PREFIX_LENGTH
         while end - start < len(secret) and end < len(text) and text[end] == secret[end - start]:
             end += 1
+        if text[start:end].isdigit():
+            start = text.find(head, end)
+            continue
         text = text[:start] + PLACEHOLDER + text[end:]
         start = text.find(head, start + len(PLACEHOLDER))
     return text

@@ -248,3 +248,16 @@ def test_the_log_hides_every_form_of_a_secret() -> None:
     assert text.count("[REDACTED]") >= 2 * len(forms_of(LLM_KEY))
     for secret in (LLM_KEY, BOT_TOKEN, SLASHY_KEY):
         assert_no_secret(text, secret, "the log")
+
+
+def test_the_bot_id_stays_readable_while_its_token_is_hidden() -> None:
+    token = "7812345678:AAHfake-token-known-to-the-test_xyz"
+    stream = io.StringIO()
+    handler = setup_logging("DEBUG", [token], stream=stream)
+    try:
+        logging.getLogger("musebot.test").info("bot 7812345678 is up; url /bot%s/getMe", token[:16])
+    finally:
+        logging.getLogger().removeHandler(handler)
+    text = stream.getvalue()
+    assert "bot 7812345678 is up" in text, "the bot's numeric id is public"
+    assert "/bot[REDACTED]/getMe" in text and token[:16] not in text
