@@ -37,18 +37,19 @@ def main() -> int:
         totals[0] += s.total
         totals[1] += s.passed
         took = time.perf_counter() - started
-        print(
-            f"| {name} | {s.total} | {s.rate:.1%} | {s.language_rate:.1%} | {s.wrong_topic} | {took:.1f} |"
-        )
+        print(f"| {name} | {s.total} | {s.rate:.1%} | {s.language_rate:.1%} | {s.wrong_topic} | {took:.1f} |")
         if args.failures:
             if name.endswith("-fresh"):
                 print(f"(not listing failures of {name}: fresh sets stay unseen)", file=sys.stderr)
                 continue
             for v in verdicts:
                 if not v.ok:
-                    print(f"- {v.item.id} [{','.join(v.item.kinds)}] {v.item.q!r}"
-                          f" {'(history: ' + ' / '.join(v.item.history) + ')' if v.item.history else ''}"
-                          f" → {v.reason} :: {v.answer.text[:160]!r}", file=sys.stderr)
+                    print(
+                        f"- {v.item.id} [{','.join(v.item.kinds)}] {v.item.q!r}"
+                        f" {'(history: ' + ' / '.join(v.item.history) + ')' if v.item.history else ''}"
+                        f" → {v.reason} :: {v.answer.text[:160]!r}",
+                        file=sys.stderr,
+                    )
     print(f"\nall: {totals[1]}/{totals[0]} = {totals[1] / max(1, totals[0]):.1%}")
     return 0
 

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 import httpx
+from pydantic import ValidationError
 
 from bot.answering.engine import Engine
 from bot.conversation import Conversation, Question
@@ -40,10 +41,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, KnowledgeError, LLMError) as exc:
         print(f"musebot: {exc}", file=sys.stderr)
         return 2
+    except ValidationError as exc:  # the settings: one line, and never the rejected value
+        print(f"musebot: invalid settings: {_settings_problems(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `musebot … | head`: the reader left, nothing to report
         return 0
+
+
+def _settings_problems(exc: ValidationError) -> str:
+    """Each problem as "VARIABLE: what is wrong", from the errors without their inputs."""
+    problems = []
+    for error in exc.errors(include_url=False, include_context=False, include_input=False):
+        head, *rest = [str(part) for part in error["loc"]] or [""]
+        where = head.upper() + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in rest)
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(message if message.startswith(head.upper()) else f"{where}: {message}")
+    return "; ".join(problems)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -166,7 +181,7 @@ async def _chat() -> int:
 
     conversation = _conversation()
     try:
-        return await terminal.chat(conversation, terminal.screen_for(sys.stdout), terminal.read_stdin)
+        return await terminal.chat(conversation, terminal.screen_for(sys.stdout, spaced=True), terminal.read_stdin)
     finally:
         await _close(conversation)
 

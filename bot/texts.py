@@ -43,6 +43,10 @@ HELP_GROUPS = "In groups, mention me or reply to one of my messages."
 # --- the language model ---------------------------------------------------------------------
 
 CUT_OFF = "\n\n_(The answer was cut off here. Ask again for the rest.)_"
+# Why an answer that ended early is not whole (`AnswerCutOff.reason`); shown after the partial text.
+CUT_OFF_LENGTH = "_(The answer was cut off here: it reached the length limit.)_"
+CUT_OFF_FILTER = "_(The answer was cut off here: the model's content filter stopped it.)_"
+CUT_OFF_BROKEN = "_(The answer was cut off here: the connection to the model broke.)_"
 MODEL_MISCONFIGURED = (
     "I can't reach my language model right now, so I can only answer from my knowledge base."
 )

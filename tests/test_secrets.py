@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from telegram.ext import Application
 
 from bot.answering.engine import Engine
@@ -31,7 +31,7 @@ from bot.ops.logs import setup_logging
 from bot.ops.settings import Settings
 from bot.state.store import Store
 from bot.texts import MODEL_MISCONFIGURED as MISCONFIGURED_NOTE
-from tests.fakes.llm_servers import FakeLLMServer, SleepRecorder
+from tests.fakes.llm_servers import FakeLLMServer, SleepRecorder, assert_no_secret, forms_of
 from tests.fakes.telegram_api import FakeBotAPI
 
 BOT_TOKEN = "424242:SECRET-bot-token-known-to-the-test-qrstuv"
@@ -171,3 +171,94 @@ async def test_prompt_injection_gets_no_key_and_no_new_role(
         assert injection.split("\n")[0].replace("</user_message>", "") in inner.replace(
             "&lt;/user_message&gt;", ""
         )
+
+
+# --- secrets as they arrive: from files, from copy-paste ---------------------------------------
+
+SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "LLM_API_KEY", "WEBHOOK_SECRET")
+BROKEN = {
+    "inner newline": "sk-SECRET-llm\nkey-known-to-the-test-0123456789",
+    "inner carriage return": "sk-SECRET-llm\rkey-known-to-the-test-0123456789",
+    "en dash": "sk-SECRET-llm\u2013key-known-to-the-test-0123456789",
+    "NUL": "sk-SECRET-llm\x00key-known-to-the-test-0123456789",
+}
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize("variable", SECRET_VARIABLES)
+@pytest.mark.parametrize("padding", ["\n", "\r\n", "  ", "\t \r\n"])
+def test_a_secret_loses_the_whitespace_around_it(
+    variable: str, padding: str, clean_env: pytest.MonkeyPatch
+) -> None:
+    clean_env.setenv(variable, f"{padding}{LLM_KEY}{padding}")
+    assert getattr(Settings(_env_file=None), variable.lower()).get_secret_value() == LLM_KEY  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("variable", SECRET_VARIABLES)
+@pytest.mark.parametrize("value", BROKEN.values(), ids=BROKEN.keys())
+def test_a_broken_secret_is_refused_by_name_and_never_echoed(
+    variable: str, value: str, clean_env: pytest.MonkeyPatch
+) -> None:
+    clean_env.setenv(variable, value.replace("\x00", "\x01"))  # the environment cannot hold NUL
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    text = str(caught.value)
+    assert variable in text and "not shown" in text
+    assert_no_secret(text, value.replace("\x00", "\x01"), "the validation error")
+
+
+def test_an_api_key_in_llm_backends_is_cleaned_and_checked_too(clean_env: pytest.MonkeyPatch) -> None:
+    entry = {"provider": "openai", "model": "m", "api_key": f"{LLM_KEY}\r\n"}
+    clean_env.setenv("LLM_BACKENDS", json.dumps([entry]))
+    [backend] = Settings(_env_file=None).backends()  # type: ignore[call-arg]
+    assert backend.api_key.get_secret_value() == LLM_KEY
+
+    broken = BROKEN["en dash"]
+    clean_env.setenv("LLM_BACKENDS", json.dumps([{**entry, "api_key": broken}]))
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    assert "LLM_BACKENDS api_key" in str(caught.value)
+    assert_no_secret(str(caught.value), broken, "the validation error")
+
+
+# Base64-style, as some providers issue them: URL-encoding changes it from the 5th character on.
+SLASHY_KEY = "Zm9v+YmFy/YmF6=cXV4LXNlY3JldC1rZXk="
+
+
+def test_the_log_hides_every_form_of_a_secret() -> None:
+    stream = io.StringIO()
+    handler = setup_logging("DEBUG", [LLM_KEY, BOT_TOKEN, SLASHY_KEY], stream=stream)
+    log = logging.getLogger("musebot.test")
+    try:
+        for secret in (LLM_KEY, BOT_TOKEN, LLM_KEY + "\n", SLASHY_KEY, SLASHY_KEY + '"\\'):
+            for form in sorted(forms_of(secret)):
+                log.info("the server said: %s (and so on)", form)
+            try:
+                raise ValueError(f"Illegal header value {('Bearer ' + secret).encode()!r}")
+            except ValueError:
+                log.exception("request failed")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    text = stream.getvalue()
+    assert text.count("[REDACTED]") >= 2 * len(forms_of(LLM_KEY))
+    for secret in (LLM_KEY, BOT_TOKEN, SLASHY_KEY):
+        assert_no_secret(text, secret, "the log")
+
+
+def test_the_bot_id_stays_readable_while_its_token_is_hidden() -> None:
+    token = "7812345678:AAHfake-token-known-to-the-test_xyz"
+    stream = io.StringIO()
+    handler = setup_logging("DEBUG", [token], stream=stream)
+    try:
+        logging.getLogger("musebot.test").info("bot 7812345678 is up; url /bot%s/getMe", token[:16])
+    finally:
+        logging.getLogger().removeHandler(handler)
+    text = stream.getvalue()
+    assert "bot 7812345678 is up" in text, "the bot's numeric id is public"
+    assert "/bot[REDACTED]/getMe" in text and token[:16] not in text

@@ -41,11 +41,12 @@ class Screen(Protocol):
 class PlainScreen:
     """Plain text: what a pipe, a file or a test reads."""
 
-    def __init__(self, out: IO[str]) -> None:
-        self._out = out
+    def __init__(self, out: IO[str], *, spaced: bool = False) -> None:
+        self._out, self._spaced = out, spaced
 
     def answer(self, answer: Answer) -> None:
-        print(f"\n{plain(answer.markdown())}\n", file=self._out, flush=True)
+        text = plain(answer.markdown())
+        print(f"\n{text}\n" if self._spaced else text, file=self._out, flush=True)
 
     async def stream(self, reply: Reply) -> None:
         async for _ in reply.stream(on_progress=_progress_to_stderr):
@@ -88,8 +89,10 @@ class RichScreen:
         self._console.print(Markdown(markdown))
 
 
-def screen_for(out: IO[str] = sys.stdout) -> Screen:
-    return RichScreen(out) if out.isatty() else PlainScreen(out)
+def screen_for(out: IO[str] = sys.stdout, *, spaced: bool = False) -> Screen:
+    """Rich on a terminal, plain text elsewhere; `spaced` puts a blank line around answers
+    (a chat's turns), which a one-shot answer does not want."""
+    return RichScreen(out) if out.isatty() else PlainScreen(out, spaced=spaced)
 
 
 async def show(reply: Reply, screen: Screen) -> None:

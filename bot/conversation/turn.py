@@ -311,7 +311,17 @@ def _words_only(closest: Answer) -> Answer:
     return closest
 
 
+_CUT_OFF_NOTES: dict[str, str] = {
+    "max_tokens": texts.CUT_OFF_LENGTH,
+    "content_filter": texts.CUT_OFF_FILTER,
+    "incomplete": texts.CUT_OFF_BROKEN,
+}
+
+
 def _failure_kind(exc: LLMError) -> str:
+    """The `Answer.error` (and metrics label) of a backend failure."""
+    if isinstance(exc, AnswerCutOff):
+        return "cut_off"
     if isinstance(exc, StreamInterrupted):
         return "interrupted"
     if isinstance(exc, BackendMisconfigured):
@@ -322,14 +332,20 @@ def _failure_kind(exc: LLMError) -> str:
 
 
 def _failure_note(exc: LLMError, *, produced: bool) -> str:
-    """The user's sentence for a backend failure; the operator's detail goes to the log."""
-    if isinstance(exc, AnswerCutOff | StreamInterrupted):
-        _LOG.warning("LLM answer cut off: %s", exc)
+    """The user's sentence for a backend failure; the operator's detail goes to the log (the
+    backend has already logged a cut-off, with the advice that fits)."""
+    if isinstance(exc, AnswerCutOff):
+        _LOG.info("LLM answer cut off (%s).", exc.reason)
+        note = _CUT_OFF_NOTES.get(exc.reason, texts.CUT_OFF.strip())
+        return f"\n\n{note}" if produced else note
+    if isinstance(exc, StreamInterrupted):
+        _LOG.warning("LLM stream cut off: %s", exc)
         return texts.CUT_OFF
     if isinstance(exc, BackendMisconfigured):
         _LOG.error("LLM backend misconfigured: %s", exc)
         return texts.CUT_OFF if produced else texts.MODEL_MISCONFIGURED
+    if isinstance(exc, BackendTimeout):
+        _LOG.warning("LLM backend timed out: %s", exc)
+        return texts.CUT_OFF if produced else texts.MODEL_TIMEOUT
     _LOG.warning("LLM backend unavailable: %s", exc)
-    if produced:
-        return texts.CUT_OFF
-    return texts.MODEL_TIMEOUT if isinstance(exc, BackendTimeout) else texts.MODEL_UNAVAILABLE
+    return texts.CUT_OFF if produced else texts.MODEL_UNAVAILABLE

@@ -4,43 +4,30 @@
     async for text in backend.stream([ChatMessage("user", "Hi")]):
         ...
 
-Failures are `LLMError`s: `BackendMisconfigured` (fix the settings), `BackendUnavailable`
-(try later or elsewhere) and `StreamInterrupted` (broke off; `.partial` has the text so far).
+This package namespace is the whole contract: code outside `bot.llm` imports from here only.
+Failures are the `LLMError` tree drawn in `bot.llm.errors`: `BackendMisconfigured` (fix the
+settings), `BackendUnavailable` and its `BackendTimeout` (try later or elsewhere), and
+`StreamInterrupted` and its `AnswerCutOff` (the answer broke off; `.partial` has the text so
+far). `members()` and `combine()` take apart and build a group of backends tried in order.
+
+Inside: `types` (the contract), `errors`, `config` (what adapters are built from), `wire`
+(requests, endings, error bodies), `http` (send, retry, read), `failures` (what went wrong,
+in words), `think` (reasoning out of the text), `sse` (stream formats), one module per wire
+format (`openai`, `anthropic`, `ollama`, `gemini`), `fallback`, and `factory`.
 """
 
-from collections.abc import Sequence
-
-from bot.llm.base import (
+from bot.llm.config import BackendOptions
+from bot.llm.errors import (
+    AnswerCutOff,
     BackendMisconfigured,
-    BackendOptions,
+    BackendTimeout,
     BackendUnavailable,
-    ChatMessage,
-    ImagePart,
-    LLMBackend,
     LLMError,
     StreamInterrupted,
 )
 from bot.llm.factory import build_backend, build_one
-from bot.llm.fallback import FallbackBackend
-
-
-def members(llm: LLMBackend) -> list[LLMBackend]:
-    """The backends behind `llm`: those of a fallback, or `[llm]` itself."""
-    return list(llm.backends) if isinstance(llm, FallbackBackend) else [llm]
-
-
-def combine(backends: Sequence[LLMBackend]) -> LLMBackend:
-    """One backend for several: itself when alone, else a fallback trying them in order."""
-    return backends[0] if len(backends) == 1 else FallbackBackend(backends)
-
-
-class BackendTimeout(BackendUnavailable):
-    """The backend sent nothing within a timeout (placeholder until the wire-format work lands)."""
-
-
-class AnswerCutOff(StreamInterrupted):
-    """The answer stopped early (placeholder until the wire-format work lands)."""
-
+from bot.llm.fallback import combine, members
+from bot.llm.types import ChatMessage, ImagePart, LLMBackend
 
 __all__ = [
     "AnswerCutOff",
@@ -49,7 +36,6 @@ __all__ = [
     "BackendTimeout",
     "BackendUnavailable",
     "ChatMessage",
-    "FallbackBackend",
     "ImagePart",
     "LLMBackend",
     "LLMError",

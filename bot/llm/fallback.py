@@ -1,7 +1,9 @@
 """Several backends behind one: the next is tried only while the user has seen nothing.
 
 Switching after the first chunk would splice two different answers together, so from then on
-an error ends the answer (as `StreamInterrupted`, with what was said so far).
+an error ends the answer (as `StreamInterrupted`, with what was said so far). `combine()` and
+`members()` are how code outside `bot.llm` builds and takes apart such a group without
+knowing the class.
 """
 
 from __future__ import annotations
@@ -10,18 +12,33 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from bot.llm.base import (
+from bot.llm.errors import (
     BackendMisconfigured,
+    BackendTimeout,
     BackendUnavailable,
-    ChatMessage,
-    LLMBackend,
     LLMError,
     StreamInterrupted,
 )
+from bot.llm.types import ChatMessage, LLMBackend
 
-__all__ = ["FallbackBackend"]
+__all__ = ["FallbackBackend", "combine", "members"]
 
 logger = logging.getLogger("bot.llm")
+
+
+def combine(backends: Sequence[LLMBackend]) -> LLMBackend:
+    """One backend for `backends`: the backend itself when there is one, else a fallback in order.
+
+    Raises ValueError for an empty sequence.
+    """
+    if len(backends) == 1:
+        return backends[0]
+    return FallbackBackend(backends)
+
+
+def members(llm: LLMBackend) -> list[LLMBackend]:
+    """The distinct backends behind `llm`: those a fallback tries, in order, or `[llm]`."""
+    return list(llm.backends) if isinstance(llm, FallbackBackend) else [llm]
 
 
 class FallbackBackend:
@@ -29,7 +46,7 @@ class FallbackBackend:
 
     def __init__(self, backends: Sequence[LLMBackend]) -> None:
         if not backends:
-            raise ValueError("FallbackBackend needs at least one backend")
+            raise ValueError("a fallback needs at least one backend")
         self.backends = tuple(backends)
         self.name = "fallback(" + ", ".join(b.name for b in self.backends) + ")"
         self.supports_images = any(b.supports_images for b in self.backends)
@@ -82,6 +99,10 @@ class FallbackBackend:
         message = f"No LLM backend could answer: {summary}"
         if all(isinstance(e, BackendMisconfigured) for e in errors):
             return BackendMisconfigured(message, backend=self.name)
+        if all(isinstance(e, BackendTimeout) for e in errors):
+            first = errors[0]
+            assert isinstance(first, BackendTimeout)
+            return BackendTimeout(message, backend=self.name, setting=first.setting, seconds=first.seconds)
         waits = [e.retry_after for e in errors if e.retry_after is not None]
         return BackendUnavailable(
             message,

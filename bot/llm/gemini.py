@@ -1,37 +1,45 @@
 """Google Gemini (`streamGenerateContent?alt=sse` on the Generative Language API).
 
 The key goes in the `x-goog-api-key` header, never in `?key=`: httpx writes request URLs into
-its log lines and exception messages. Parts marked `thought` are reasoning and are dropped;
-a safety stop would otherwise look like an empty or truncated answer, so it adds a short note.
+its log lines and exception messages. Parts marked `thought` are reasoning and are dropped.
+Gemini has no end-of-stream event: an answer is whole when a candidate carries a
+`finishReason`; "MAX_TOKENS" means it was cut off at the limit, and "SAFETY", "RECITATION"
+and the other policy reasons (or a blocked prompt) that a filter stopped it.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from bot.llm.base import ChatMessage, HTTPBackend, WireRequest, merge_turns
+from bot.llm.http import BodyItem, HTTPBackend
 from bot.llm.sse import aiter_sse
+from bot.llm.types import ChatMessage
+from bot.llm.wire import Stop, WireRequest, merge_turns
 
 __all__ = ["GeminiBackend"]
 
-# Finish reasons that mean "stopped by a policy", with words a reader understands.
-_BLOCKED: dict[str, str] = {
-    "SAFETY": "its safety filter",
-    "RECITATION": "its recitation (copyright) check",
-    "BLOCKLIST": "a blocklist",
-    "PROHIBITED_CONTENT": "its prohibited-content filter",
-    "SPII": "its personal-information filter",
-    "IMAGE_SAFETY": "its image safety filter",
-}
+# Finish reasons that mean "stopped by a policy".
+_BLOCKED = frozenset(
+    {
+        "SAFETY",
+        "RECITATION",
+        "BLOCKLIST",
+        "PROHIBITED_CONTENT",
+        "SPII",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+    }
+)
 
 
 class GeminiBackend(HTTPBackend):
     """POST `{base_url}/v1beta/models/{model}:streamGenerateContent?alt=sse`."""
 
     provider: ClassVar[str] = "gemini"
+    final_marker: ClassVar[str] = "a finishReason"
 
     def _build_request(
         self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
@@ -56,7 +64,7 @@ class GeminiBackend(HTTPBackend):
             headers["x-goog-api-key"] = self._api_key
         return WireRequest(url, body, headers)
 
-    async def _parse(self, body: AsyncIterator[bytes]) -> AsyncGenerator[str, None]:
+    async def _parse(self, body: AsyncIterator[bytes]) -> AsyncGenerator[BodyItem, None]:
         async for event in aiter_sse(body):
             chunk = self._json(event.data)
             if isinstance(chunk, list):  # errors, and some proxies, wrap the object in a list
@@ -65,8 +73,15 @@ class GeminiBackend(HTTPBackend):
                 continue
             if chunk.get("error"):
                 raise self._in_band_error(chunk)
-            for text in _chunk_texts(chunk):
-                yield text
+            for item in _chunk_items(chunk):
+                yield item
+
+    def _parse_document(self, payload: object) -> Iterator[BodyItem]:
+        """A whole response, or the JSON array of chunks sent when `alt=sse` was dropped."""
+        chunks = payload if isinstance(payload, list) else [payload]
+        if any(isinstance(c, dict) and c.get("error") for c in chunks) or not chunks:
+            return super()._parse_document(payload)
+        return iter([item for c in chunks if isinstance(c, dict) for item in _chunk_items(c)])
 
     def _guess_supports_images(self, model: str) -> bool:
         return True  # every Gemini model reads images
@@ -87,23 +102,29 @@ def _parts(message: ChatMessage) -> list[dict[str, Any]]:
     return parts
 
 
-def _chunk_texts(chunk: dict[str, Any]) -> list[str]:
-    """Answer text of the first candidate, then a note if a filter stopped it."""
+def _chunk_items(chunk: dict[str, Any]) -> list[BodyItem]:
+    """Answer text of the first candidate, then how it ended, if this chunk says."""
     feedback = chunk.get("promptFeedback")
     if isinstance(feedback, dict) and feedback.get("blockReason"):
-        return [f"[Gemini refused the question ({feedback['blockReason']}).]"]
+        return [Stop("content_filter", f"promptFeedback.blockReason {feedback['blockReason']!r}")]
     candidates = chunk.get("candidates") or []
     first = candidates[0] if isinstance(candidates, list) and candidates else None
     if not isinstance(first, dict):
         return []
     content = first.get("content")
     parts = content.get("parts") if isinstance(content, dict) else None
-    texts = [
+    items: list[BodyItem] = [
         p["text"]
         for p in parts or []
-        if isinstance(p, dict) and isinstance(p.get("text"), str) and not p.get("thought")
+        if isinstance(p, dict) and isinstance(p.get("text"), str) and p["text"] and not p.get("thought")
     ]
     reason = first.get("finishReason")
-    if isinstance(reason, str) and reason in _BLOCKED:
-        texts.append(f"\n\n[Gemini stopped this answer: {_BLOCKED[reason]} ({reason}).]")
-    return [t for t in texts if t]
+    if isinstance(reason, str) and reason:
+        said = f"finishReason {reason!r}"
+        if reason == "MAX_TOKENS":
+            items.append(Stop("max_tokens", said))
+        elif reason in _BLOCKED:
+            items.append(Stop("content_filter", said))
+        else:
+            items.append(Stop("end", said))
+    return items

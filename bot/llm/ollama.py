@@ -2,7 +2,9 @@
 
 Used instead of Ollama's OpenAI-compatible endpoint because the native one reports a missing
 model plainly (so we can say `ollama pull MODEL`), takes images as bare base64, and keeps a
-thinking model's reasoning in `message.thinking`, which is never shown.
+thinking model's reasoning in `message.thinking`, which is never shown. An answer is whole
+when a line with `done: true` arrives; `done_reason: "length"` means it was cut off. A
+non-streamed answer is one such line, so it needs no special handling.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from bot.llm.base import ChatMessage, ErrorDetail, HTTPBackend, WireRequest, error_detail
+from bot.llm.http import BodyItem, HTTPBackend
 from bot.llm.sse import aiter_ndjson
+from bot.llm.types import ChatMessage
+from bot.llm.wire import ErrorDetail, Stop, WireRequest, error_detail
 
 __all__ = ["OllamaBackend"]
 
@@ -27,6 +31,8 @@ class OllamaBackend(HTTPBackend):
     """POST `{base_url}/api/chat` with `stream: true`."""
 
     provider: ClassVar[str] = "ollama"
+    body_format: ClassVar[Literal["sse", "ndjson"]] = "ndjson"
+    final_marker: ClassVar[str] = "a line with done: true"
 
     def _build_request(
         self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float
@@ -42,7 +48,7 @@ class OllamaBackend(HTTPBackend):
             headers["Authorization"] = f"Bearer {self._api_key}"
         return WireRequest(f"{self.base_url}/api/chat", body, headers)
 
-    async def _parse(self, body: AsyncIterator[bytes]) -> AsyncGenerator[str, None]:
+    async def _parse(self, body: AsyncIterator[bytes]) -> AsyncGenerator[BodyItem, None]:
         async for line in aiter_ndjson(body):
             chunk = self._json(line)
             if not isinstance(chunk, dict):
@@ -54,6 +60,11 @@ class OllamaBackend(HTTPBackend):
             if isinstance(content, str) and content:
                 yield content
             if chunk.get("done"):
+                reason = chunk.get("done_reason")
+                if reason == "length":
+                    yield Stop("max_tokens", 'done_reason "length"')
+                else:
+                    yield Stop("end", f"done_reason {reason!r}")
                 return
 
     def _error_detail(self, payload: object) -> ErrorDetail:

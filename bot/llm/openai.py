@@ -1,9 +1,12 @@
 """OpenAI-compatible chat completions: OpenAI, vLLM, llama.cpp, Ollama /v1, LM Studio, OpenRouter…
 
 The servers behind this one format disagree on details, so parsing is lenient: comment lines,
-a missing `data: [DONE]`, a usage-only chunk with no choices, `content: null`, reasoning in
-`reasoning_content`/`reasoning` (never shown), and an `{"error": ...}` object after a 200.
-Requests that a server rejects for an option it does not know are revised and sent again.
+a usage-only chunk with no choices, `content: null`, reasoning in `reasoning_content` or
+`reasoning` (never shown), an `{"error": ...}` object or llama.cpp's `error:` field after a
+200, and a server that answers a streaming request with one complete JSON completion. An
+answer is whole once a `finish_reason` (or `data: [DONE]`) came; "length" and
+"content_filter" mean it was cut off. Requests that a server rejects for an option it does
+not know are revised and sent again.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
-from bot.llm.base import ChatMessage, HTTPBackend, StatusFailure, WireRequest
+from bot.llm.http import BodyItem, HTTPBackend, StatusFailure
 from bot.llm.sse import aiter_sse
+from bot.llm.types import ChatMessage
+from bot.llm.wire import ErrorDetail, Stop, WireRequest, display_url, error_detail
 
 __all__ = ["OpenAIBackend"]
 
@@ -34,11 +40,17 @@ _VISION_MODELS = re.compile(
     re.IGNORECASE,
 )
 
+_FINISH: dict[str, Stop] = {
+    "length": Stop("max_tokens", 'finish_reason "length"'),
+    "content_filter": Stop("content_filter", 'finish_reason "content_filter"'),
+}
+
 
 class OpenAIBackend(HTTPBackend):
     """POST `{base_url}/chat/completions` with `stream: true`; `base_url` ends in `/v1`."""
 
     provider: ClassVar[str] = "openai"
+    final_marker: ClassVar[str] = "a finish_reason or data: [DONE]"
     _base_url_hint: ClassVar[str] = " For OpenAI-compatible servers it usually ends in /v1."
 
     def _build_request(
@@ -58,17 +70,47 @@ class OpenAIBackend(HTTPBackend):
         url = f"{self.base_url}/chat/completions"
         return WireRequest(url, self._without_refused(body), headers)
 
-    async def _parse(self, body: AsyncIterator[bytes]) -> AsyncGenerator[str, None]:
+    async def _parse(self, body: AsyncIterator[bytes]) -> AsyncGenerator[BodyItem, None]:
         async for event in aiter_sse(body):
             if event.data.strip() == "[DONE]":
+                yield Stop("end", "data: [DONE]")
                 return
             chunk = self._json(event.data)
+            if event.event == "error":  # llama.cpp's `error:` field (see bot.llm.sse)
+                raise self._in_band_error(chunk if chunk is not None else event.data)
             if not isinstance(chunk, dict):
                 continue
-            if chunk.get("error"):
+            if chunk.get("error") or chunk.get("object") == "error":
                 raise self._in_band_error(chunk)
-            if text := _delta_text(chunk):
+            first = _first_choice(chunk)
+            if text := _text(first, "delta"):
                 yield text
+            if stop := _finish(first):
+                yield stop
+
+    def _parse_document(self, payload: object) -> Iterator[BodyItem]:
+        """A whole `chat.completion` (the server ignored `stream: true`), or an error object."""
+        if not isinstance(payload, dict) or "choices" not in payload:
+            return super()._parse_document(payload)
+        first = _first_choice(payload)
+        items: list[BodyItem] = [_text(first, "message")]
+        items.append(_finish(first) or Stop("end", "a complete JSON response"))
+        return iter([i for i in items if i])
+
+    def _error_detail(self, payload: object) -> ErrorDetail:
+        detail = error_detail(payload)
+        if "unexpected endpoint" in detail.message.lower():  # LM Studio's 200 for an unknown path
+            return replace(detail, status=404, hint=self._path_hint())
+        return detail
+
+    def _path_hint(self) -> str:
+        where = display_url(self.base_url)
+        if not re.search(r"/v\d", urlsplit(self.base_url).path):
+            return (
+                f"The server does not know the path: LLM_BASE_URL ({where}) lacks /v1. LM Studio and "
+                f"most OpenAI-compatible servers want it, e.g. {where}/v1."
+            )
+        return f"The server does not know the path under LLM_BASE_URL ({where}); check it."
 
     def _revise(self, request: WireRequest, failure: StatusFailure) -> WireRequest | None:
         """Drop or rename the option a server just refused, and remember it for later requests.
@@ -109,10 +151,21 @@ def _message(message: ChatMessage) -> dict[str, Any]:
     return {"role": message.role, "content": parts}
 
 
-def _delta_text(chunk: dict[str, Any]) -> str:
-    """The answer text of the first choice; reasoning fields are deliberately not read."""
+def _first_choice(chunk: dict[str, Any]) -> dict[str, Any]:
     choices = chunk.get("choices") or []
     first = choices[0] if isinstance(choices, list) and choices else None
-    delta = first.get("delta") if isinstance(first, dict) else None
-    content = delta.get("content") if isinstance(delta, dict) else None
+    return first if isinstance(first, dict) else {}
+
+
+def _text(choice: dict[str, Any], field: str) -> str:
+    """The answer text of a choice's `delta` or `message`; reasoning fields are not read."""
+    part = choice.get(field)
+    content = part.get("content") if isinstance(part, dict) else None
     return content if isinstance(content, str) else ""
+
+
+def _finish(choice: dict[str, Any]) -> Stop | None:
+    reason = choice.get("finish_reason")
+    if not isinstance(reason, str) or not reason:
+        return None
+    return _FINISH.get(reason, Stop("end", f"finish_reason {reason!r}"))

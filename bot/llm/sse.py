@@ -1,157 +1,87 @@
-"""Incremental decoders for the two streaming body formats the providers use: SSE and NDJSON.
+"""The two streaming body formats the providers use: server-sent events and NDJSON.
 
-Network reads split a body anywhere: inside a line, between the `\\r` and `\\n` of a CRLF, even
-inside a multi-byte UTF-8 character. Decoding each chunk on its own (or trusting a line
-iterator with the wrong charset) corrupts text like "héllo 🌍", so these decoders keep the
-unfinished bytes and the unfinished line between calls and only ever emit whole units.
+Server-sent events are decoded by `httpx-sse`, chosen over httpx's own `aiter_lines()`:
+`aiter_lines()` splits like `str.splitlines()`, also at U+2028, U+2029 and U+0085, which JSON
+allows unescaped inside strings (vLLM, llama.cpp and LM Studio send them raw), so one chunk of
+an answer would be split into two halves of invalid JSON and lost. httpx-sse splits only at
+CR, LF and CRLF (also when a read ends between the two), decodes UTF-8 incrementally (a
+character split across reads arrives whole; invalid bytes become U+FFFD) and follows the
+WHATWG event-stream rules: comments dropped, several `data:` lines joined with "\\n", ids kept.
+
+Around it, `aiter_sse` adds three things real servers need:
+- a leading byte-order mark is dropped (the stream is UTF-8 whatever the headers say);
+- an event still pending when the body ends is delivered, because several OpenAI-compatible
+  servers close the stream without the final blank line;
+- llama.cpp's server (builds up to late 2025) reports errors after a 200 in a non-standard
+  `error:` field, which the rules say to ignore; it is delivered as an event named "error"
+  so the adapter can show the server's own message. Events with no data are not delivered.
+
+NDJSON (Ollama) needs no library: lines end at a "\\n" byte, which never occurs inside a
+UTF-8 character, so the body is split into whole lines before any decoding; each line is
+decoded on its own and blank lines are skipped.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
-from collections.abc import AsyncIterable, AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+from contextlib import aclosing
 
-__all__ = ["LineDecoder", "NDJSONDecoder", "SSEDecoder", "SSEEvent", "aiter_ndjson", "aiter_sse"]
+import httpx
+from httpx_sse import EventSource, ServerSentEvent
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
+__all__ = ["ServerSentEvent", "aiter_ndjson", "aiter_sse"]
+
+# llama.cpp's `error: {...}` field at the start of a line, renamed into a named event.
+_ERROR_FIELD = re.compile(rb"(?:^|(?<=[\r\n]))error:")
+_ERROR_EVENT = b"event: error\ndata:"
 
 
-class LineDecoder:
-    """Bytes in, complete text lines out; accepts CRLF, LF and lone CR as line ends.
+async def aiter_sse(chunks: AsyncIterable[bytes]) -> AsyncIterator[ServerSentEvent]:
+    """The events in a byte stream such as `httpx.Response.aiter_bytes()`, in order.
 
-    A chunk that ends in `\\r` is ambiguous (the `\\n` may be in the next chunk), so the line is
-    emitted at once and a following `\\n` is skipped instead of producing an empty line.
+    Each event has `.event` ("message" unless named), `.data` (never empty) and `.id`.
+    Stops when the bytes end; errors from reading the bytes propagate unchanged.
     """
-
-    def __init__(self) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._buffer = ""
-        self._skip_lf = False
-        self._started = False
-
-    def feed(self, chunk: bytes) -> list[str]:
-        return self._split(self._decoder.decode(chunk))
-
-    def flush(self) -> list[str]:
-        """The last line when the body did not end with a line break (many servers do that)."""
-        lines = self._split(self._decoder.decode(b"", final=True))
-        rest, self._buffer = self._buffer, ""
-        if rest:
-            lines.append(rest)
-        return lines
-
-    def _split(self, text: str) -> list[str]:
-        if not self._started and text:
-            self._started = True
-            text = text.removeprefix("\ufeff")
-        if self._skip_lf and text:
-            text = text.removeprefix("\n")
-            self._skip_lf = False
-        if not text:
-            return []
-        buffer = self._buffer + text
-        lines: list[str] = []
-        start = 0
-        for match in _LINE_END.finditer(buffer):
-            lines.append(buffer[start : match.start()])
-            start = match.end()
-        self._buffer = buffer[start:]
-        self._skip_lf = buffer.endswith("\r")
-        return lines
+    framed = _framed(chunks)
+    body = httpx.Response(
+        200, headers={"content-type": "text/event-stream"}, content=framed, default_encoding="utf-8-sig"
+    )
+    try:
+        async with aclosing(EventSource(body).aiter_sse()) as events:
+            async for event in events:
+                if event.data:
+                    yield event
+    finally:
+        await framed.aclose()
 
 
-@dataclass(frozen=True)
-class SSEEvent:
-    """One dispatched server-sent event (https://html.spec.whatwg.org/#event-stream-interpretation)."""
-
-    event: str = "message"
-    data: str = ""
-    id: str | None = None
-
-
-class SSEDecoder:
-    """Bytes in, `SSEEvent`s out, following the WHATWG event-stream rules.
-
-    Comments (`: keep-alive`, `: OPENROUTER PROCESSING`) are dropped, several `data:` lines are
-    joined with `\\n`, and an event without data is not dispatched. One deliberate departure:
-    at the end of the body a pending event is still dispatched, because some OpenAI-compatible
-    servers close the stream without the final blank line.
-    """
-
-    def __init__(self) -> None:
-        self._lines = LineDecoder()
-        self._event = ""
-        self._data: list[str] = []
-        self._id: str | None = None
-
-    def feed(self, chunk: bytes) -> list[SSEEvent]:
-        return self._interpret(self._lines.feed(chunk))
-
-    def flush(self) -> list[SSEEvent]:
-        events = self._interpret(self._lines.flush())
-        dispatched = self._dispatch()
-        return [*events, dispatched] if dispatched else events
-
-    def _interpret(self, lines: list[str]) -> list[SSEEvent]:
-        events: list[SSEEvent] = []
-        for line in lines:
-            if not line:
-                event = self._dispatch()
-                if event:
-                    events.append(event)
-            elif not line.startswith(":"):
-                self._field(line)
-        return events
-
-    def _field(self, line: str) -> None:
-        name, colon, value = line.partition(":")
-        if colon and value.startswith(" "):
-            value = value[1:]
-        if name == "data":
-            self._data.append(value)
-        elif name == "event":
-            self._event = value
-        elif name == "id" and "\0" not in value:
-            self._id = value
-
-    def _dispatch(self) -> SSEEvent | None:
-        data, event = self._data, self._event
-        self._data, self._event = [], ""
-        if not data:
-            return None
-        return SSEEvent(event=event or "message", data="\n".join(data), id=self._id)
-
-
-class NDJSONDecoder:
-    """Bytes in, non-blank JSON text lines out (Ollama's streaming format); parsing is the caller's."""
-
-    def __init__(self) -> None:
-        self._lines = LineDecoder()
-
-    def feed(self, chunk: bytes) -> list[str]:
-        return [line for line in self._lines.feed(chunk) if line.strip()]
-
-    def flush(self) -> list[str]:
-        return [line for line in self._lines.flush() if line.strip()]
-
-
-async def aiter_sse(chunks: AsyncIterable[bytes]) -> AsyncIterator[SSEEvent]:
-    """Events from a byte stream such as `httpx.Response.aiter_bytes()`."""
-    decoder = SSEDecoder()
+async def _framed(chunks: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
+    """Whole lines only (so the `error:` rename never straddles two reads), then a blank line."""
+    pending = b""
     async for chunk in chunks:
-        for event in decoder.feed(chunk):
-            yield event
-    for event in decoder.flush():
-        yield event
+        pending += chunk
+        end = max(pending.rfind(b"\n"), pending.rfind(b"\r")) + 1
+        if end:
+            yield _ERROR_FIELD.sub(_ERROR_EVENT, pending[:end])
+            pending = pending[end:]
+    yield _ERROR_FIELD.sub(_ERROR_EVENT, pending) + b"\n\n"
 
 
 async def aiter_ndjson(chunks: AsyncIterable[bytes]) -> AsyncIterator[str]:
-    """JSON lines from a byte stream such as `httpx.Response.aiter_bytes()`."""
-    decoder = NDJSONDecoder()
+    """The non-blank lines of a newline-delimited JSON byte stream, as text (parsing is the caller's).
+
+    CRLF line ends and a last line without "\\n" are accepted; invalid UTF-8 becomes U+FFFD.
+    """
+    pending = b""
     async for chunk in chunks:
-        for line in decoder.feed(chunk):
-            yield line
-    for line in decoder.flush():
-        yield line
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            if text := _ndjson_line(line):
+                yield text
+    if text := _ndjson_line(pending):
+        yield text
+
+
+def _ndjson_line(line: bytes) -> str:
+    return line.decode("utf-8", errors="replace").strip().lstrip("\ufeff")

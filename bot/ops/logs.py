@@ -3,7 +3,8 @@
 httpx logs every request URL at INFO and python-telegram-bot logs the Bot API URL at DEBUG;
 both contain the bot token. Raising one logger's level is not enough (another library, or an
 exception message, may carry it), so a filter on the *handler* rewrites every record, whatever
-logger it came from, replacing each configured secret with a placeholder.
+logger it came from, replacing every form of each configured secret (see `bot.ops.secrets`) with a
+placeholder.
 """
 
 from __future__ import annotations
@@ -12,23 +13,23 @@ import logging
 import sys
 from collections.abc import Iterable
 
+from bot.ops.secrets import Redactor
+
 _QUIET_LIBRARIES = ("httpx", "httpcore", "apscheduler", "matplotlib", "PIL")
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces each secret in the final message (args included) and in exception text."""
+    """Replaces each secret, in any form, in the final message (args included) and exception text."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+        self._redactor = Redactor(secrets)
 
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "[REDACTED]")
-        return text
+        return self._redactor.redact(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
+        if not self._redactor:
             return True
         record.msg = self.redact(record.getMessage())
         record.args = None

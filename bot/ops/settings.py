@@ -3,16 +3,23 @@ other tools rely on.
 
 One class so that every entry point (Telegram, terminal, bench) sees the same values and the
 same validation; secrets are `SecretStr` so they never print by accident.
+
+Secrets are also cleaned when they load: a value mounted from a file or pasted from a web page
+often carries a trailing newline, a carriage return or spaces, which HTTP cannot send in a
+header. Surrounding whitespace is stripped; a control or non-ASCII character left inside is a
+validation error that names the variable and never shows the value (errors of these models
+never echo their input).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.knowledge import default_knowledge_dir
@@ -28,9 +35,34 @@ DEFAULT_BASE_URLS: dict[str, str] = {
 }
 
 
+def clean_secret(value: object, variable: str) -> object:
+    """`value` without surrounding whitespace; ValueError (naming `variable`, never the value)
+    if a control or non-ASCII character remains, since HTTP headers and URLs cannot carry it."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if not isinstance(value, str):
+        return value
+    stripped = value.strip()
+    for position, char in enumerate(stripped, 1):
+        if char.isascii() and char.isprintable():
+            continue
+        name = unicodedata.name(char, "")
+        kind = (
+            "a control character" if unicodedata.category(char).startswith("C") else "a non-ASCII character"
+        )
+        what = f"{kind} (U+{ord(char):04X}{' ' + name if name else ''})"
+        raise ValueError(
+            f"{variable} contains {what} at position {position} of {len(stripped)}, which cannot be "
+            "sent over HTTP. Copy the value again without it (the value itself is not shown)."
+        )
+    return stripped
+
+
 class BackendSettings(BaseModel):
     """One LLM backend. The single-backend variables (`LLM_*`) fill one of these; `LLM_BACKENDS`
     (a JSON list) may name several, tried in order when one fails before its first token."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     name: str = "default"
     provider: Provider = "none"
@@ -38,6 +70,11 @@ class BackendSettings(BaseModel):
     api_key: SecretStr = SecretStr("")
     model: str = ""
     supports_images: bool | None = None
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _clean_key(cls, value: object) -> object:
+        return clean_secret(value, "LLM_BACKENDS api_key")
 
     @model_validator(mode="after")
     def _fill_base_url(self) -> BackendSettings:
@@ -54,6 +91,7 @@ class Settings(BaseSettings):
         extra="ignore",
         case_sensitive=False,
         env_ignore_empty=True,  # `KNOWLEDGE_DIR=` in .env means "the default", not "the cwd"
+        hide_input_in_errors=True,  # a rejected secret must not be echoed in the error
     )
 
     telegram_bot_token: SecretStr = SecretStr("")
@@ -66,7 +104,7 @@ class Settings(BaseSettings):
     llm_model: str = ""
     llm_backends: list[BackendSettings] = Field(default_factory=list)
     llm_connect_timeout: float = 10.0
-    llm_read_timeout: float = 60.0
+    llm_read_timeout: float = 30.0
     llm_total_timeout: float = 180.0
     llm_max_retries: int = 2
     llm_max_tokens: int = 1024
@@ -106,6 +144,11 @@ class Settings(BaseSettings):
             parts = [p.strip() for p in value.replace(";", ",").split(",")]
             return frozenset(int(p) for p in parts if p)
         return value
+
+    @field_validator("telegram_bot_token", "llm_api_key", "webhook_secret", mode="before")
+    @classmethod
+    def _clean_secrets(cls, value: object, info: ValidationInfo) -> object:
+        return clean_secret(value, (info.field_name or "").upper())
 
     @field_validator("log_level")
     @classmethod

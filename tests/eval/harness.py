@@ -119,6 +119,11 @@ def load_set(name: str) -> list[Item]:
     return [Item.parse(raw, data.get("language", "en")) for raw in data["questions"]]
 
 
+def load_items(part: Literal["dev", "fresh"] = "dev") -> list[Item]:
+    """Every item of the dev (or fresh) sets, all languages."""
+    return [item for name in set_names(part) for item in load_set(name)]
+
+
 def set_names(part: Literal["dev", "fresh"] | None = None) -> list[str]:
     names = sorted(p.stem for p in SETS.glob("*.yaml"))
     return [n for n in names if part is None or n.endswith(f"-{part}")]

@@ -77,9 +77,12 @@ class FakeLLMServer:
         self.port = 0
 
     @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def base_url(self) -> str:
-        root = f"http://127.0.0.1:{self.port}"
-        return f"{root}/v1" if self.provider == "openai" else root
+        return f"{self.root_url}/v1" if self.provider == "openai" else self.root_url
 
     async def start(self) -> FakeLLMServer:
         app = web.Application()
@@ -140,12 +143,9 @@ class FakeLLMServer:
             await self._closing.wait()
             return web.Response(status=503)
         if reply.body is not None:
-            return web.Response(
-                status=reply.status,
-                body=reply.body,
-                headers=dict(reply.headers),
-                content_type=reply.content_type or "application/json",
-            )
+            content_type = reply.content_type or "application/json"  # exactly as given, charset too
+            headers = {**reply.headers, "Content-Type": content_type}
+            return web.Response(status=reply.status, body=reply.body, headers=headers)
         return await self._stream(request, reply)
 
     async def _stream(self, request: web.Request, reply: Reply) -> web.StreamResponse:
@@ -219,10 +219,13 @@ def openai_chunk(
     }
 
 
-def render_openai(pieces: Sequence[str], *, usage: bool = True, done: bool = True) -> list[bytes]:
+def render_openai(
+    pieces: Sequence[str], *, usage: bool = True, done: bool = True, finish_reason: str | None = "stop"
+) -> list[bytes]:
     chunks = [sse(openai_chunk({"role": "assistant", "content": "", "refusal": None}))]
     chunks += [sse(openai_chunk({"content": piece})) for piece in pieces]
-    chunks.append(sse(openai_chunk({}, finish_reason="stop")))
+    if finish_reason:
+        chunks.append(sse(openai_chunk({}, finish_reason=finish_reason)))
     if usage:
         usage_chunk = openai_chunk()
         usage_chunk["choices"] = []
@@ -238,7 +241,9 @@ def anthropic_event(event: str, **fields: Any) -> bytes:
     return sse({"type": event, **fields}, event)
 
 
-def render_anthropic(pieces: Sequence[str]) -> list[bytes]:
+def render_anthropic(
+    pieces: Sequence[str], *, stop_reason: str = "end_turn", stop: bool = True
+) -> list[bytes]:
     message = {
         "id": "msg_fake",
         "type": "message",
@@ -258,11 +263,13 @@ def render_anthropic(pieces: Sequence[str]) -> list[bytes]:
         anthropic_event("content_block_delta", index=0, delta={"type": "text_delta", "text": piece})
         for piece in pieces
     ]
+    if not stop:  # the body ends after the last delta: no message_delta, no message_stop
+        return chunks
     chunks += [
         anthropic_event("content_block_stop", index=0),
         anthropic_event(
             "message_delta",
-            delta={"stop_reason": "end_turn", "stop_sequence": None},
+            delta={"stop_reason": stop_reason, "stop_sequence": None},
             usage={"output_tokens": len(pieces)},
         ),
         anthropic_event("message_stop"),
@@ -270,7 +277,7 @@ def render_anthropic(pieces: Sequence[str]) -> list[bytes]:
     return chunks
 
 
-def ollama_line(content: str = "", *, done: bool = False, **extra: Any) -> bytes:
+def ollama_line(content: str = "", *, done: bool = False, done_reason: str = "stop", **extra: Any) -> bytes:
     line: dict[str, Any] = {
         "model": "llama-fake",
         "created_at": "2025-01-01T00:00:00.000000Z",
@@ -278,12 +285,13 @@ def ollama_line(content: str = "", *, done: bool = False, **extra: Any) -> bytes
         "done": done,
     }
     if done:
-        line |= {"done_reason": "stop", "total_duration": 1000, "eval_count": 3}
+        line |= {"done_reason": done_reason, "total_duration": 1000, "eval_count": 3}
     return (json.dumps(line, ensure_ascii=False) + "\n").encode()
 
 
-def render_ollama(pieces: Sequence[str]) -> list[bytes]:
-    return [ollama_line(piece) for piece in pieces] + [ollama_line(done=True)]
+def render_ollama(pieces: Sequence[str], *, done_reason: str = "stop", done: bool = True) -> list[bytes]:
+    last = [ollama_line(done=True, done_reason=done_reason)] if done else []
+    return [ollama_line(piece) for piece in pieces] + last
 
 
 def gemini_chunk(parts: Iterable[Mapping[str, Any]], *, finish_reason: str | None = None) -> dict[str, Any]:
@@ -298,11 +306,92 @@ def gemini_chunk(parts: Iterable[Mapping[str, Any]], *, finish_reason: str | Non
     }
 
 
-def render_gemini(pieces: Sequence[str]) -> list[bytes]:
-    # The real API frames events with CRLF, unlike the other three.
+def render_gemini(pieces: Sequence[str], *, finish_reason: str | None = "STOP") -> list[bytes]:
+    # The real API frames events with CRLF, unlike the other three, and has no end event: the
+    # last chunk carries the finishReason (after text, or alone with usage).
     chunks = [sse(gemini_chunk([{"text": piece}]), eol="\r\n") for piece in pieces]
-    chunks.append(sse(gemini_chunk([{"text": ""}], finish_reason="STOP"), eol="\r\n"))
+    if finish_reason:
+        chunks.append(sse(gemini_chunk([{"text": ""}], finish_reason=finish_reason), eol="\r\n"))
     return chunks
+
+
+Ending = Literal["max_tokens", "content_filter", "incomplete"]
+
+
+def render_cut_off(provider: Provider, pieces: Sequence[str], ending: Ending) -> list[bytes]:
+    """`pieces`, then the end each provider really sends when the answer is not whole.
+
+    max_tokens: OpenAI `finish_reason: "length"`, Anthropic `stop_reason: "max_tokens"`, Ollama
+    `done_reason: "length"`, Gemini `finishReason: "MAX_TOKENS"`. content_filter: OpenAI/Azure
+    `finish_reason: "content_filter"`, Anthropic `stop_reason: "refusal"`, Gemini `SAFETY`
+    (Ollama has no filter). incomplete: the body ends cleanly without the final marker (no
+    finish_reason nor [DONE]; no message_stop; no `done: true`; no finishReason).
+    """
+    if provider == "openai":
+        if ending == "incomplete":
+            return render_openai(pieces, finish_reason=None, usage=False, done=False)
+        return render_openai(pieces, finish_reason="length" if ending == "max_tokens" else "content_filter")
+    if provider == "anthropic":
+        if ending == "incomplete":
+            return render_anthropic(pieces, stop=False)
+        return render_anthropic(pieces, stop_reason="max_tokens" if ending == "max_tokens" else "refusal")
+    if provider == "ollama":
+        if ending == "content_filter":
+            raise ValueError("Ollama has no content filter")
+        return render_ollama(pieces, done_reason="length", done=ending == "max_tokens")
+    if ending == "incomplete":
+        return render_gemini(pieces, finish_reason=None)
+    return render_gemini(pieces, finish_reason="MAX_TOKENS" if ending == "max_tokens" else "SAFETY")
+
+
+# --- what real servers send where a stream was expected -------------------------------------
+
+# llama.cpp's server (builds up to late 2025): an error after the 200, in a non-standard SSE
+# field, then the usual end marker.
+LLAMA_CPP_ERROR_FIELD = (
+    b'error: {"code":400,"message":"the request exceeds the available context size. try increasing '
+    b'the context size or enable context shift","type":"invalid_request_error"}\n\n'
+    b"data: [DONE]\n\n"
+)
+# llama.cpp's server since late 2025, answering 200 with a JSON body.
+LLAMA_CPP_CONTEXT_ERROR = (
+    b'{"error":{"code":400,"message":"the request exceeds the available context size, try increasing it",'
+    b'"type":"exceed_context_size_error","n_prompt_tokens":14429,"n_ctx":8192}}'
+)
+# LM Studio for a path it does not serve (a base URL without /v1): 200, JSON, this body.
+LM_STUDIO_NO_V1 = b'{"error":"Unexpected endpoint or method. (POST /chat/completions)"}'
+
+
+def complete_answer(provider: Provider, text: str) -> bytes:
+    """One non-streamed answer in `provider`'s shape, as a server that ignores `stream` sends it."""
+    payload: Any
+    if provider == "openai":
+        payload = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": 1_700_000_000,
+            "model": "gpt-fake",
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+            ],
+            "usage": {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12},
+        }
+    elif provider == "anthropic":
+        payload = {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-fake",
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": 12, "output_tokens": 3},
+        }
+    elif provider == "ollama":
+        return ollama_line(text, done=True)
+    else:  # streamGenerateContent without alt=sse: a JSON array of the chunks
+        payload = [gemini_chunk([{"text": text}]), gemini_chunk([{"text": ""}], finish_reason="STOP")]
+    return json.dumps(payload, ensure_ascii=False).encode()
 
 
 def error_body(provider: Provider, status: int, message: str, *, kind: str | None = None) -> bytes:
@@ -380,3 +469,28 @@ async def collect(backend: Any, messages: Sequence[Any] | None = None) -> str:
         assert piece, "backends must not yield empty chunks"
         pieces.append(piece)
     return "".join(pieces)
+
+
+def forms_of(secret: str) -> set[str]:
+    """Every way a test looks for `secret` in text: as given and stripped, escaped as Python
+    (str and bytes repr), JSON and URLs write it, and its first 8 characters (written out here,
+    not taken from the code under test, so a form the code forgets is still looked for)."""
+    import urllib.parse
+
+    clean = secret.strip()
+    forms = {secret, clean, clean[:8]}
+    for value in (secret, clean):
+        forms |= {
+            repr(value)[1:-1],
+            ascii(value)[1:-1],
+            repr(value.encode())[2:-1],
+            json.dumps(value)[1:-1],
+            urllib.parse.quote(value, safe=""),
+            urllib.parse.quote_plus(value),
+        }
+    return {form for form in forms if form}
+
+
+def assert_no_secret(text: str, secret: str, where: str) -> None:
+    for form in forms_of(secret):
+        assert form not in text, f"a form of the secret ({form!r}) in {where}"

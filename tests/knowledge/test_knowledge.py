@@ -153,6 +153,7 @@ def test_the_small_valid_folder_loads(tmp_path: Path) -> None:
         "scores": 2,
         "entries": 1,
         "unknowns": 0,
+        "entities": 0,
     }
 
 

@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from bot.llm import (
+    AnswerCutOff,
     BackendMisconfigured,
     BackendUnavailable,
     ChatMessage,
@@ -131,8 +132,10 @@ async def test_bad_key(server, make_backend) -> None:
     assert len(server.requests) == 1
 
 
-async def test_refusal_is_noted(server, make_backend) -> None:
+async def test_refusal_after_text_is_a_content_filter_cut_off(server, make_backend) -> None:
     chunks = render_anthropic(["I can"])
     chunks[-2] = anthropic_event("message_delta", delta={"stop_reason": "refusal"}, usage={})
     server.reply(Reply(chunks=chunks))
-    assert "declined" in await collect(make_backend(server))
+    with pytest.raises(AnswerCutOff, match="refusal") as caught:
+        await collect(make_backend(server))
+    assert (caught.value.reason, caught.value.partial) == ("content_filter", "I can")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import httpx
 import pytest
 
-from bot.llm import BackendMisconfigured, FallbackBackend, build_backend, build_one
+from bot.llm import BackendMisconfigured, build_backend, build_one, members
 from bot.llm.anthropic import AnthropicBackend
 from bot.llm.gemini import GeminiBackend
 from bot.llm.ollama import OllamaBackend
@@ -62,8 +63,8 @@ async def test_several_backends_become_a_fallback_in_order(servers, make_setting
         ],
     )
     backend = build_backend(configured)
-    assert isinstance(backend, FallbackBackend)
-    assert [b.name for b in backend.backends] == ["claude", "local"]
+    assert backend is not None
+    assert [b.name for b in members(backend)] == ["claude", "local"]
     try:
         assert await collect(backend) == "Hello!"
     finally:
@@ -125,3 +126,56 @@ async def test_transport_is_used_for_requests(make_settings) -> None:
         await backend.aclose()
     assert str(seen[0].url) == "http://llm.invalid/v1/chat/completions"
     assert json.loads(seen[0].content)["model"] == "m"
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "ollama", "gemini"])
+async def test_base_url_with_or_without_a_trailing_slash(provider, servers, make_backend, caplog) -> None:
+    server = await servers(provider)
+    for base_url in (server.base_url, server.base_url + "/", server.base_url + "//"):
+        assert await collect(make_backend(server, base_url=base_url)) == "Hello!"
+    assert len({r.path for r in server.requests}) == 1, [r.path for r in server.requests]
+    assert "//" not in server.last.path
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize(
+    ("provider", "base_url", "says"),
+    [
+        ("openai", "http://localhost:1234", "has no /v1"),
+        ("openai", "http://localhost:8000/v1/v1/", "has /v1 twice"),
+        ("openai", "https://api.example.com/v1/chat/completions", "already ends in /chat/completions"),
+        ("anthropic", "https://api.anthropic.com/v1", "drop /v1"),
+        ("gemini", "https://generativelanguage.googleapis.com/v1beta", "drop /v1beta"),
+        ("ollama", "http://ollama:11434/v1", "LLM_PROVIDER=openai"),
+    ],
+)
+async def test_a_base_url_that_cannot_work_is_one_warning_at_start_up(
+    provider, base_url, says, make_settings, caplog
+) -> None:
+    configured = make_settings(llm_provider=provider, llm_base_url=base_url, llm_model="m")
+    backend = build_backend(configured)
+    assert backend is not None
+    await backend.aclose()
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert says in warning.getMessage() and "LLM_BASE_URL" in warning.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("provider", "base_url"),
+    [
+        ("openai", "https://api.openai.com/v1"),
+        ("openai", "https://openrouter.ai/api/v1/"),
+        ("openai", "https://myres.openai.azure.com/openai/deployments/gpt-4o"),
+        ("openai", "https://generativelanguage.googleapis.com/v1beta/openai"),
+        ("openai", "https://api.deepseek.com"),
+        ("openai", "http://localhost:11434/v1"),
+        ("anthropic", "https://api.anthropic.com/"),
+        ("gemini", "https://generativelanguage.googleapis.com"),
+        ("ollama", "http://ollama:11434"),
+    ],
+)
+async def test_known_good_base_urls_are_not_warned_about(provider, base_url, make_settings, caplog) -> None:
+    backend = build_backend(make_settings(llm_provider=provider, llm_base_url=base_url, llm_model="m"))
+    assert backend is not None
+    await backend.aclose()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -1,4 +1,4 @@
-"""FallbackBackend over real adapters and fake servers: switch only before the first chunk."""
+"""A fallback (`combine`) over real adapters and fake servers: switch only before the first chunk."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from bot.llm import (
     BackendMisconfigured,
     BackendUnavailable,
     ChatMessage,
-    FallbackBackend,
     ImagePart,
     StreamInterrupted,
+    combine,
+    members,
 )
 from tests.fakes.llm_servers import Reply, collect, render_openai
 
@@ -21,7 +22,7 @@ async def pair(servers, make_backend):
     primary, secondary = await servers("openai"), await servers("ollama")
     first = make_backend(primary, name="primary", llm_max_retries=0)
     second = make_backend(secondary, name="secondary", llm_max_retries=0)
-    return primary, secondary, FallbackBackend([first, second])
+    return primary, secondary, combine([first, second])
 
 
 async def test_first_backend_answers(pair) -> None:
@@ -80,7 +81,9 @@ async def test_all_misconfigured_stays_misconfigured(pair) -> None:
 async def test_single_backend_raises_its_own_error(servers, make_backend) -> None:
     server = await servers("anthropic")
     server.error(401, "invalid x-api-key", kind="authentication_error")
-    backend = FallbackBackend([make_backend(server)])
+    only = make_backend(server)
+    backend = combine([only])
+    assert backend is only and members(backend) == [only]
     with pytest.raises(BackendMisconfigured, match="invalid x-api-key"):
         await collect(backend)
 
@@ -89,7 +92,7 @@ async def test_images_go_only_to_backends_that_see_them(servers, make_backend) -
     blind_server, seeing_server = await servers("openai"), await servers("gemini")
     blind = make_backend(blind_server, supports_images=False)
     seeing = make_backend(seeing_server)
-    backend = FallbackBackend([blind, seeing])
+    backend = combine([blind, seeing])
     assert backend.supports_images
 
     photo = [ChatMessage("user", "What is it?", (ImagePart(b"jpg"),))]
@@ -102,4 +105,4 @@ async def test_images_go_only_to_backends_that_see_them(servers, make_backend) -
 
 def test_needs_a_backend() -> None:
     with pytest.raises(ValueError, match="at least one"):
-        FallbackBackend([])
+        combine([])

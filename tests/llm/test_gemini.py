@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.llm import BackendMisconfigured, BackendUnavailable, ChatMessage, ImagePart
+from bot.llm import AnswerCutOff, BackendMisconfigured, BackendUnavailable, ChatMessage, ImagePart
 from tests.fakes.llm_servers import (
     TEST_KEY,
     Reply,
@@ -76,16 +76,18 @@ async def test_crlf_events_split_inside_utf8(server, make_backend) -> None:
     assert await collect(make_backend(server)) == "héllo 🌍"
 
 
-async def test_safety_stop_adds_a_clear_note(server, make_backend) -> None:
+async def test_safety_stop_is_a_content_filter_cut_off(server, make_backend) -> None:
     server.reply(Reply(chunks=[sse(gemini_chunk([{"text": "Partly"}], finish_reason="SAFETY"))]))
-    text = await collect(make_backend(server))
-    assert text.startswith("Partly")
-    assert "safety filter" in text
+    with pytest.raises(AnswerCutOff, match="SAFETY") as caught:
+        await collect(make_backend(server))
+    assert (caught.value.reason, caught.value.partial) == ("content_filter", "Partly")
 
 
 async def test_blocked_prompt_is_explained(server, make_backend) -> None:
     server.reply(Reply(chunks=[sse({"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}})]))
-    assert "PROHIBITED_CONTENT" in await collect(make_backend(server))
+    with pytest.raises(AnswerCutOff, match="PROHIBITED_CONTENT") as caught:
+        await collect(make_backend(server))
+    assert (caught.value.reason, caught.value.partial) == ("content_filter", "")
 
 
 async def test_array_shaped_error(server, make_backend) -> None:

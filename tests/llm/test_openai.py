@@ -89,9 +89,10 @@ async def test_tolerates_the_quirks_of_compatible_servers(server, make_backend) 
                 sse(openai_chunk({"reasoning": "more plan", "content": None})),
                 b": keep-alive\n\n",
                 sse(openai_chunk({"content": "Answer"})),
-                sse({"choices": [], "usage": {"total_tokens": 3}}),
                 b"data: {not json}\n\n",
-                # ...and no [DONE] before the connection ends.
+                sse(openai_chunk({}, finish_reason="stop")),
+                sse({"choices": [], "usage": {"total_tokens": 3}}),
+                # ...and no [DONE] before the connection ends: the finish_reason said it all.
             ]
         )
     )
@@ -226,6 +227,13 @@ async def test_web_page_instead_of_api_is_misconfigured(server, make_backend) ->
     server.reply(Reply(chunks=[b"<html>Welcome</html>"], content_type="text/html"))
     with pytest.raises(BackendMisconfigured, match="/v1"):
         await collect(make_backend(server))
+
+
+async def test_web_page_with_another_content_type_is_misconfigured_too(server, make_backend) -> None:
+    server.reply(Reply(chunks=[b"\n<!DOCTYPE html><html>Router login</html>"], content_type="text/plain"))
+    with pytest.raises(BackendMisconfigured, match="web page"):
+        await collect(make_backend(server))
+    assert len(server.requests) == 1
 
 
 async def test_error_object_after_200_before_text(server, make_backend, sleeps) -> None:

@@ -15,7 +15,7 @@ from telegram.ext import Application
 
 from bot.channels.telegram.live import StreamPolicy
 from bot.contemplation import DISABLED_NOTE, ContemplateConfig
-from bot.llm import FallbackBackend, LLMBackend
+from bot.llm import LLMBackend, combine
 from bot.texts import CANCELLED, DRAFTS_SHOWN, NOT_YOURS, NOTHING_TO_CANCEL, STOPPED
 from bot.texts import CONTEMPLATE_BUSY as BUSY_NOTE
 from tests.channels.telegram.conftest import Start
@@ -42,7 +42,7 @@ async def llm() -> AsyncIterator[tuple[list[WatchedServer], LLMBackend]]:
     servers = [await WatchedServer(p).start() for p in ("openai", "anthropic", "ollama")]
     backends = [backend_for(s, f"agent{i + 1}") for i, s in enumerate(servers)]
     try:
-        yield servers, FallbackBackend(backends)
+        yield servers, combine(backends)
     finally:
         for backend in backends:
             await backend.aclose()

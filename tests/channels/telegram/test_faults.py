@@ -25,6 +25,7 @@ from bot.channels.telegram.handlers import SORRY
 from bot.channels.telegram.ratelimit import ChatAwareRateLimiter
 from bot.knowledge import KnowledgeBase
 from bot.texts import CUT_OFF as CUT_NOTE
+from bot.texts import MODEL_TIMEOUT as TIMEOUT_NOTE
 from bot.texts import MODEL_UNAVAILABLE as UNAVAILABLE_NOTE
 from tests.channels.telegram.conftest import TEST_TOKEN, Start
 from tests.channels.telegram.test_guard_e2e import text_of
@@ -151,7 +152,7 @@ def _script(llm: FakeLLMServer, case: str) -> str:
         return "Hello!"
     if case == "hang-before-text":  # an idle timeout is not retried: the model may be stuck
         llm.reply(Reply(hang=True))
-        return UNAVAILABLE_NOTE
+        return TIMEOUT_NOTE  # not "busy": the model took too long
     if case == "hang-mid-answer":
         llm.reply(Reply(chunks=partial, hang=True))
         return "Partial"

@@ -23,6 +23,7 @@ from bot.ops.settings import BackendSettings
 from bot.state.store import Store
 from bot.texts import CUT_OFF as CUT_NOTE
 from bot.texts import MODEL_MISCONFIGURED as MISCONFIGURED_NOTE
+from bot.texts import MODEL_TIMEOUT as TIMEOUT_NOTE
 from bot.texts import MODEL_UNAVAILABLE as UNAVAILABLE_NOTE
 from bot.texts import NO_IMAGES as NO_IMAGES_NOTE
 from tests.channels.telegram.conftest import TEST_TOKEN, Start
@@ -284,6 +285,18 @@ async def test_misconfigured_and_busy_backends_get_different_notes_and_the_bot_r
     for message in (first, second):
         assert TEST_KEY not in _text(message) and "HTTP" not in _text(message)
     assert len(llm.requests) == 3
+
+
+async def test_a_hung_model_is_answered_with_the_timeout_note_and_the_log_says_which(
+    bot_api: FakeBotAPI, llm: FakeLLMServer, run: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    llm.reply(Reply(stall=True))  # accepts the request, never answers
+    await run(_settings(bot_api, llm, llm_read_timeout=0.3))
+    bot_api.message(USER, OFF_TOPIC)
+    [final] = await _final(bot_api, USER)
+    assert TIMEOUT_NOTE in _text(final) and "busy" not in _text(final)
+    assert [r for r in caplog.records if "LLM_READ_TIMEOUT=0.3 s" in r.getMessage()]
 
 
 # --- history ----------------------------------------------------------------------------------
