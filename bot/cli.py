@@ -181,7 +181,9 @@ async def _chat() -> int:
 
     conversation = _conversation()
     try:
-        return await terminal.chat(conversation, terminal.screen_for(sys.stdout, spaced=True), terminal.read_stdin)
+        return await terminal.chat(
+            conversation, terminal.screen_for(sys.stdout, spaced=True), terminal.read_stdin
+        )
     finally:
         await _close(conversation)
 
