@@ -138,3 +138,50 @@ ADMIN_ONLY = "That command is for the bot's operators."
 RELOADED = "Reloaded the knowledge base: {counts}."
 RELOAD_REFUSED = "Kept the current knowledge base; the new one has a problem:\n\n`{problem}`"
 HISTORY_CLEARED = "History cleared."
+
+# --- answers built from the knowledge base ----------------------------------------------------
+# Figures, names and dates are filled in by the engine, in the reader's locale.
+
+SCORE_TOP = (
+    "**{model}** scores **{value}** on {benchmark}{mode} — the top figure the source gives ({others})."
+)
+SCORE_ALONE = "**{model}** scores **{value}** on {benchmark}{mode}."
+SCORE_BEHIND = "**{model}** scores **{value}** on {benchmark}{mode}, behind {ahead}."
+SCORE_BETWEEN = "**{model}** scores **{value}** on {benchmark}{mode}, behind {ahead} and ahead of {below}."
+PLACE_TOP = "**{model}** ranks **{value}** on {benchmark} — the top placing the source gives."
+PLACE_BEHIND = "**{model}** ranks **{value}** on {benchmark}, behind {ahead}."
+IN_MODE = " in {mode} mode"
+NO_FIGURE_FOR_MODEL = "The source doesn't give a {benchmark} figure for {model}. It lists: {others}."
+NO_SUCH_BENCHMARK = (
+    "The source gives no {name} figure. The benchmarks it reports are Humanity's Last Exam, "
+    "HealthBench Hard, ARC-AGI 2, Terminal-Bench 2.0 and the Artificial Analysis Intelligence "
+    "Index v4.0, plus a vision ranking."
+)
+NO_SUCH_MODEL = (
+    "The source doesn't cover {name}: it compares Muse Spark with GPT-5.4, Gemini 3.1 and Claude Opus 4.6."
+)
+NOT_IN_SOURCE = "The source doesn't say anything about {what}."
+NO_MODE_FIGURE = "The source doesn't say which mode this figure was in."
+NO_FIGURE_IN_MODE = "The source doesn't give a figure in {mode} mode."
+MEASURES = "{benchmark} measures: {what}"
+CORRECTION = "No — {text}"
+FIGURE_BELONGS = "{value} is {owner}'s figure, not {model}'s."
+NOT_CLAIMED_RANK = "{model} is not #{rank} there."
+MODEL_FIGURES = "Figures: `/compare muse-spark {model}`"
+VERDICT_ALL = "On every benchmark where the source gives both, **{winner}** comes out ahead: {lines}."
+VERDICT_MIXED = "It depends on the task: {lines}."
+VERDICT_ONE = "The source gives both only on {benchmark}, where **{winner}** edges ahead ({lines})."
+VERDICT_TIE = "They are level on {benchmark} ({lines})."
+VERDICT_MISSING = "The source has no {model} figure for {benchmarks}."
+VERDICT_NONE = "The source gives no benchmark with figures for both {a} and {b}."
+VERSUS_LINE = "{a} {a_value} vs {b} {b_value} on {benchmark}"
+LEADS_ON = "**{model}** leads on {benchmarks}"
+
+# --- tables and rankings ----------------------------------------------------------------------
+
+HIGHER_IS_BETTER = "higher is better"
+LOWER_IS_BETTER = "lower is better"
+LEGEND_LEADS = "{mark} leads among these"
+LEGEND_NO_FIGURE = "— no figure in the source"
+LEGEND_MODE = "{letter} = {mode} mode"
+NO_COMMON_FIGURE = "{models}: the source gives no benchmark figure for these models."

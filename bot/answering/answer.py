@@ -51,6 +51,7 @@ class Answer:
     subject: str = ""
     title: str = ""
     error: str = ""
+    language: str = "en"
 
     def footer(self) -> str:
         """One italic line naming the sources and their as-of dates; empty if there are none."""
@@ -70,4 +71,5 @@ class Answer:
             "route": self.route,
             "sources": [s.__dict__ for s in self.sources],
             "subject": self.subject,
+            "language": self.language,
         }

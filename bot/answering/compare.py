@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot import texts
 from bot.answering.lexicon import MentionIndex
 from bot.answering.words import tokens
+from bot.i18n import Speaker, speaker
 from bot.knowledge import Benchmark, KnowledgeBase, Model, Score
 
 PHONE_WIDTH = 34
@@ -42,12 +44,14 @@ class Comparison:
     def title(self) -> str:
         return " vs ".join(m.name for m in self.models)
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, say: Speaker | None = None) -> str:
+        """The table for a phone, figures in the reader's locale (`say`; English without one)."""
+        say = say or speaker("en")
         title = " vs ".join(f"**{m.name}**" for m in self.models)
         if not self.rows:
-            return f"{title}: the source gives no benchmark figure for these models."
-        table = _grid(self) if _grid_width(self) <= PHONE_WIDTH else _list(self)
-        legend = _legend(self)
+            return say(texts.NO_COMMON_FIGURE, models=title)
+        table = _grid(self, say) if _grid_width(self, say) <= PHONE_WIDTH else _list(self, say)
+        legend = _legend(self, say)
         return f"{title}\n\n{table}\n\n{legend}".rstrip()
 
 
@@ -64,13 +68,15 @@ class Ranking:
     def title(self) -> str:
         return f"{self.benchmark.name}: ranking"
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, say: Speaker | None = None, measures: str | None = None) -> str:
+        """The ranking, best first; `measures` replaces the English description (a translation)."""
+        say = say or speaker("en")
         b = self.benchmark
-        direction = "lower is better" if not b.higher_is_better else "higher is better"
-        lines = [f"**{b.name}** ({direction})", f"_{b.measures}_", ""]
+        direction = say(texts.LOWER_IS_BETTER if not b.higher_is_better else texts.HIGHER_IS_BETTER)
+        lines = [f"**{b.name}** ({direction})", f"_{measures or b.measures}_", ""]
         for place, (model, score) in enumerate(self.entries, 1):
             mode = f" ({score.mode})" if _shows_mode(model, score) else ""
-            lines.append(f"{place}. {model.name}{mode} — **{b.format_value(score.value)}**")
+            lines.append(f"{place}. {model.name}{mode} — **{figure(b, score.value, say)}**")
         return "\n".join(lines)
 
 
@@ -167,8 +173,21 @@ def _shows_mode(model: Model, score: Score) -> bool:
     return bool(score.mode) and score.mode.lower() not in model.name.lower()  # type: ignore[union-attr]
 
 
+def figure(bench: Benchmark, value: float, say: Speaker) -> str:
+    """A figure as the source writes it ("59.0", "52", "#2"), in the reader's locale ("59,0")."""
+    if bench.unit == "rank":
+        return f"#{value:.0f}"
+    return say.number(value, bench.decimals)
+
+
 def _cell(
-    bench: Benchmark, model: Model, score: Score | None, leader: bool, *, spell_mode: bool = False
+    bench: Benchmark,
+    model: Model,
+    score: Score | None,
+    leader: bool,
+    say: Speaker,
+    *,
+    spell_mode: bool = False,
 ) -> str:
     """A table cell: "42.5* T" in the grid (legend below), "42.5 (Thinking)" in the list."""
     if score is None:
@@ -177,20 +196,20 @@ def _cell(
     mode = ""
     if _shows_mode(model, score) and score.mode:
         mode = f" ({score.mode})" if spell_mode else f" {_mode_letter(score.mode)}"
-    return f"{bench.format_value(score.value)}{mark}{mode}"
+    return f"{figure(bench, score.value, say)}{mark}{mode}"
 
 
 def _mode_letter(mode: str) -> str:
     return mode[0].upper()
 
 
-def _columns(c: Comparison) -> list[list[str]]:
+def _columns(c: Comparison, say: Speaker) -> list[list[str]]:
     head = ["", *(m.label for m in c.models)]
     body = [
         [
             r.benchmark.label,
             *(
-                _cell(r.benchmark, m, s, i in r.leaders)
+                _cell(r.benchmark, m, s, i in r.leaders, say)
                 for i, (m, s) in enumerate(zip(c.models, r.cells, strict=True))
             ),
         ]
@@ -199,32 +218,31 @@ def _columns(c: Comparison) -> list[list[str]]:
     return [head, *body]
 
 
-def _grid_width(c: Comparison) -> int:
-    rows = _columns(c)
+def _grid_width(c: Comparison, say: Speaker) -> int:
+    rows = _columns(c, say)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return sum(widths) + 2 * (len(widths) - 1)
 
 
-def _grid(c: Comparison) -> str:
-    rows = _columns(c)
+def _grid(c: Comparison, say: Speaker) -> str:
+    rows = _columns(c, say)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return "```\n" + "\n".join(lines) + "\n```"
 
 
-def _list(c: Comparison) -> str:
+def _list(c: Comparison, say: Speaker) -> str:
     blocks = []
     for r in c.rows:
         lines = [f"**{r.benchmark.name}**"]
         for i, (m, s) in enumerate(zip(c.models, r.cells, strict=True)):
-            lines.append(
-                f"{'★' if i in r.leaders else '·'} {m.name}: {_cell(r.benchmark, m, s, False, spell_mode=True)}"
-            )
+            cell = _cell(r.benchmark, m, s, False, say, spell_mode=True)
+            lines.append(f"{'★' if i in r.leaders else '·'} {m.name}: {cell}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
-def _legend(c: Comparison) -> str:
+def _legend(c: Comparison, say: Speaker) -> str:
     modes = sorted(
         {
             s.mode
@@ -233,7 +251,7 @@ def _legend(c: Comparison) -> str:
             if s and s.mode and _shows_mode(m, s)
         }
     )
-    grid = _grid_width(c) <= PHONE_WIDTH
-    parts = ["* leads among these" if grid else "★ leads among these", "— no figure in the source"]
-    parts += [f"{_mode_letter(m)} = {m} mode" for m in modes] if grid else []
+    grid = _grid_width(c, say) <= PHONE_WIDTH
+    parts = [say(texts.LEGEND_LEADS, mark="*" if grid else "★"), say(texts.LEGEND_NO_FIGURE)]
+    parts += [say(texts.LEGEND_MODE, letter=_mode_letter(m), mode=m) for m in modes] if grid else []
     return "_" + " · ".join(parts) + "_"

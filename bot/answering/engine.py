@@ -1,127 +1,49 @@
-"""The answer engine: a question (and the chat so far) in, an `Answer` out.
+"""The answer engine: a question (and the chat so far) in, an exact `Answer` or a task for the model.
 
 Transport-agnostic on purpose: Telegram, the terminal and the benchmarks all call it, so a
-question gets the same answer wherever it is asked. The order of the checks is the policy:
+question gets the same answer wherever it is asked. It works in three steps:
 
-1. a benchmark named (or a topic word with a score question) → the figure itself, from the
-   structured scores, so a number is never paraphrased or invented;
-2. two or more models, or "compare"/"vs" → a comparison table;
-3. something the source is known not to give (parameter count, pricing…) → say so plainly;
-4. the closest prose entry, if retrieval is confident;
-5. otherwise `fallback` (or the LLM, when one is configured).
-
-Short fragments ("and gemini?") borrow the models and benchmarks of the previous question.
+1. **understand** — the parser turns the text into a typed `Query` (language, parts, intents,
+   names, claims), reading a follow-up against the chat's previous question;
+2. **answer each part** — figures from the structured scores, rankings, comparisons, verdicts,
+   prose from the entries, "the source doesn't say" for what it does not hold — then check the
+   subject: an answer must be about what was asked, or it is not given;
+3. **decide** (`decide`) — a lookup is answered at once; a task (write, summarise, explain why…)
+   or a question it cannot answer goes to the model when one is configured, with the grounded
+   prompt (`ForModel`); without one, the closest knowledge answer stands.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bot import texts
 from bot.answering.answer import Answer, SourceRef, Turn
+from bot.answering.answers import DEFAULT_MODEL, Answerers, Piece
+from bot.answering.claims import contradicts_answer, false_figure_claim
 from bot.answering.compare import CompareError, Comparer, Comparison, Ranking
-from bot.answering.lexicon import MentionIndex, Mentions
+from bot.answering.language import packs
+from bot.answering.lexicon import MentionIndex
+from bot.answering.parser import Parser
 from bot.answering.prompt import build_messages, relevant_source_ids
-from bot.answering.retrieval import CuratedRetriever, Retriever
-from bot.answering.words import Speller, content_tokens, tokens
-from bot.knowledge import Benchmark, Entry, KnowledgeBase, Model, Score
+from bot.answering.query import Intent, Part, Query
+from bot.answering.retrieval import CuratedRetriever, Hit, Retriever
+from bot.answering.words import Speller, tokens
+from bot.i18n import Speaker, speaker
+from bot.knowledge import Entry, KnowledgeBase
 from bot.llm import ChatMessage, ImagePart, LLMBackend
 
-# A safety net for every caller; Telegram cuts earlier, at MAX_QUESTION_CHARS, and says so.
+__all__ = ["CONFIDENCE_THRESHOLD", "MAX_QUESTION_CHARS", "Engine", "ForModel"]
+
+_LOG = logging.getLogger(__name__)
+# A safety net for every caller; the conversation cuts earlier, at MAX_QUESTION_CHARS, and says so.
 MAX_QUESTION_CHARS = 10_000
 CONFIDENCE_THRESHOLD = 0.5
 SUGGEST_THRESHOLD = 0.4
 OVERVIEW_ENTRY = "what-is-muse-spark"
-
-_SCORE_WORDS = frozenset(
-    [
-        "score",
-        "scored",
-        "scores",
-        "scoring",
-        "result",
-        "results",
-        "benchmark",
-        "benchmarks",
-        "figure",
-        "figures",
-        "number",
-        "numbers",
-        "perform",
-        "performs",
-        "performed",
-        "performance",
-        "rank",
-        "ranked",
-        "ranks",
-        "ranking",
-        "rankings",
-        "lead",
-        "leads",
-        "leader",
-        "leading",
-        "best",
-        "top",
-        "beat",
-        "beats",
-        "win",
-        "wins",
-        "winner",
-        "highest",
-        "lowest",
-        "vs",
-        "versus",
-        "compare",
-        "compared",
-        "points",
-        "percent",
-        "well",
-        "good",
-    ]
-)
-_RANK_WORDS = frozenset(
-    [
-        "rank",
-        "ranked",
-        "ranking",
-        "rankings",
-        "leads",
-        "lead",
-        "leader",
-        "leading",
-        "best",
-        "top",
-        "winner",
-        "highest",
-        "who",
-        "which",
-    ]
-)
-_COMPARE_WORDS = frozenset(["compare", "comparison", "vs", "versus", "against", "stack", "table", "side"])
-_GREETINGS = frozenset(["hi", "hello", "hey", "hiya", "howdy", "yo", "start", "help", "morning", "evening"])
-_MEASURE_WORDS = frozenset(["measure", "measures", "measured", "test", "tests", "tested", "mean", "means"])
-_ALL_MODELS_WORDS = frozenset(["models", "all", "others", "other", "everyone", "rivals", "competitors"])
-# "contemplating vs deep think" compares reasoning modes (a prose entry), not benchmark tables.
-_MODE_WORDS = frozenset(["contemplating", "contemplate", "mode", "modes", "reasoning"])
-_REFERRING = frozenset(["that", "it", "this", "those", "these", "they", "them", "there"])
-_THANKS = frozenset(["thanks", "thank", "thx", "ty", "cheers", "ok", "okay", "cool", "great", "nice", "bye"])
-_FOLLOW_UP_MAX_WORDS = 6
-
-
-@dataclass(frozen=True)
-class _Parsed:
-    """A question as the engine sees it: mended words and what they name."""
-
-    words: list[str]
-    mentions: Mentions
-
-    @property
-    def meaningful(self) -> list[str]:
-        return content_tokens(self.words)
-
-    def has(self, vocabulary: frozenset[str]) -> bool:
-        return any(w in vocabulary for w in self.words)
+_FOLLOW_UP_DEPTH = 3
 
 
 @dataclass(frozen=True)
@@ -129,14 +51,14 @@ class ForModel:
     """A question the knowledge base does not answer exactly: a task for the language model.
 
     `closest` is what to say when no model can take it (no model configured): the nearest
-    knowledge answer, or the friendly note of what the bot knows.
-    """
+    knowledge answer, or the friendly note of what the bot knows."""
 
     question: str
     history: tuple[Turn, ...]
     images: tuple[ImagePart, ...]
     sources: list[SourceRef]
     closest: Answer
+    language: str = "en"
 
 
 class Engine:
@@ -151,17 +73,21 @@ class Engine:
         self.speller = Speller(self._vocabulary())
         self.comparer = Comparer(kb, self.mentions)
         self.retriever = retriever or CuratedRetriever(kb, self.speller)
-        self._domain_words = frozenset(self._vocabulary(with_unknowns=False) - _SCORE_WORDS)
+        self.parser = Parser(kb, self.mentions, self.speller)
+        self.answerers = Answerers(kb, self.comparer)
 
-    def _vocabulary(self, *, with_unknowns: bool = True) -> set[str]:
+    def _vocabulary(self) -> set[str]:
         words = set(self.mentions.vocabulary)
         for e in self.kb.entries.values():
             words.update(tokens(" ".join((e.title, e.answer, e.detail, *e.questions, *e.keywords))))
-        for u in self.kb.unknowns.values() if with_unknowns else ():
+        for u in self.kb.unknowns.values():
             words.update(tokens(" ".join(u.triggers)))
+        for pack in packs().values():
+            for phrases in pack.concepts.values():
+                words.update(w for p in phrases for w in tokens(p))
         return words
 
-    # -- public -------------------------------------------------------------------------------
+    # -- the public calls ---------------------------------------------------------------------
 
     def decide(
         self,
@@ -170,271 +96,206 @@ class Engine:
         *,
         images: Sequence[ImagePart] = (),
         force_model: bool = False,
+        language_hint: str | None = None,
     ) -> Answer | ForModel:
-        """The routing rule, in one place: an exact answer from the knowledge base, or a task
-        for the model (`ForModel`). Images, and `force_model` (`/ask`), always go to the model."""
+        """The routing rule, in one place: an exact answer from the knowledge base, or a task for
+        the model. Images and `force_model` (`/ask`) always go to the model; so do tasks and
+        questions the knowledge base cannot answer, when a model is configured."""
         question = question.strip()[:MAX_QUESTION_CHARS]
-        found = self.lookup(question, history)
-        if not force_model and not images and (found.route != "fallback" or found.subject == "greeting"):
+        query = self.understand(question, history, hint=language_hint)
+        found = self._lookup(query)
+        exact = found.route != "fallback" or found.subject == "greeting"
+        if not force_model and not images and exact and not query.task:
             return found
         sources = SourceRef.lookup(self.kb, relevant_source_ids(self.kb, self.retriever, question))
-        return ForModel(question, tuple(history), tuple(images), sources, found)
+        return ForModel(question, tuple(history), tuple(images), sources, found, query.language)
+
+    def lookup(
+        self, question: str, history: Sequence[Turn] = (), *, language_hint: str | None = None
+    ) -> Answer:
+        """Answer from the knowledge base alone; route `fallback` when it has nothing to say."""
+        return self._lookup(
+            self.understand(question.strip()[:MAX_QUESTION_CHARS], history, hint=language_hint)
+        )
+
+    def understand(self, question: str, history: Sequence[Turn] = (), *, hint: str | None = None) -> Query:
+        """The question as a typed query, a follow-up read against the chat's earlier questions."""
+        earlier = [t.text for t in history if t.role == "user"][-_FOLLOW_UP_DEPTH:]
+        previous: Query | None = None
+        for text in earlier:
+            previous = self.parser.parse(text, previous=previous, hint=hint)
+        return self.parser.parse(question, previous=previous, hint=hint)
 
     def messages(self, task: ForModel) -> list[ChatMessage]:
-        """The grounded prompt for a task: every figure, the relevant entries, the rules."""
-        return build_messages(self.kb, self.retriever, task.question, task.history, task.images)
+        """The grounded prompt for a task: every figure, the relevant entries, the rules, and the
+        language to answer in."""
+        return build_messages(
+            self.kb, self.retriever, task.question, task.history, task.images, task.language
+        )
 
     @property
     def sees_images(self) -> bool:
         return self.llm is not None and self.llm.supports_images
 
-    def lookup(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        """Answer from the knowledge base alone; route `fallback` when it has nothing to say."""
-        question = question.strip()[:MAX_QUESTION_CHARS]
-        parsed = self._parse(question)
-        if not parsed.meaningful:
-            return self._fallback(greeting=parsed.has(_GREETINGS) or not parsed.words)
-        if set(parsed.meaningful) <= _THANKS:
-            return Answer(texts.YOU_ARE_WELCOME, "fallback", subject="greeting")
-        parsed = self._with_context(parsed, history)
-        for step in (
-            self._from_scores,
-            self._from_comparison,
-            self._from_model_name,
-            self._from_unknowns,
-            self._from_entries,
-        ):
-            answer = step(parsed)
-            if answer is not None:
-                return answer
-        return self._from_fragment(parsed, history) or self._fallback(
-            greeting=parsed.has(_GREETINGS) and len(parsed.meaningful) <= 2
-        )
-
-    def _from_fragment(self, parsed: _Parsed, history: Sequence[Turn]) -> Answer | None:
-        """ "when?" after "is it coming to whatsapp": read the fragment with the last question."""
-        if len(parsed.meaningful) > 2:
-            return None
-        last = next((t.text for t in reversed(history) if t.role == "user"), None)
-        return self._from_entries(self._parse(f"{last} {' '.join(parsed.words)}")) if last else None
-
     def suggest(self, query: str, *, limit: int = 3) -> list[Answer]:
         """A few answers for a partial query (inline mode): the best answer, then near matches."""
         first = self.lookup(query)
         answers = [first] if first.route != "fallback" else []
-        words = " ".join(self._parse(query).words)
-        for hit in self.retriever.search(words, limit=limit + 1):
+        say = speaker(self.understand(query).language)
+        for hit in self.retriever.search(query, limit=limit + 1):
             if hit.confidence >= SUGGEST_THRESHOLD and all(a.subject != hit.entry.id for a in answers):
-                answers.append(self._entry_answer(hit.entry))
+                answers.append(self._answer([self.answerers.entry(hit.entry, say)], say))
         return answers[:limit]
 
     def compare(self, names: Sequence[str]) -> Answer:
         """`/compare A B …` or `/compare BENCHMARK`; bad names give a helpful fallback answer."""
         try:
-            result = self.comparer.compare(names, mend=self._mend)
+            result = self.comparer.compare(
+                names, mend=lambda n: " ".join(self.speller.correct_all(tokens(n)))
+            )
         except CompareError as exc:
             return Answer(str(exc), "fallback")
         return self._comparison_answer(result)
 
-    # -- parsing and context ------------------------------------------------------------------
+    # -- answering a query ----------------------------------------------------------------------
 
-    def _mend(self, name: str) -> str:
-        return " ".join(self.speller.correct_all(tokens(name)))
+    def _lookup(self, query: Query) -> Answer:
+        say = speaker(query.language)
+        intents = {p.intent for p in query.parts}
+        if intents <= {Intent.GREETING} or not any(p.words or p.named for p in query.parts):
+            return self._fallback(say, greeting=True)
+        if intents <= {Intent.THANKS}:
+            return Answer(say(texts.YOU_ARE_WELCOME), "fallback", subject="greeting", language=say.language)
+        if not query.on_topic:
+            return self._fallback(say)
+        pieces: list[Piece] = []
+        for part in query.parts:
+            piece = self._part(part, query, say)
+            if piece is not None and all(piece.subject != p.subject or not p.subject for p in pieces):
+                pieces.append(piece)
+        return self._answer(pieces, say) if pieces else self._fallback(say)
 
-    def _parse(self, text: str) -> _Parsed:
-        words = self.speller.correct_all(tokens(text))
-        return _Parsed(words, self.mentions.find(words))
+    def _part(self, part: Part, query: Query, say: Speaker) -> Piece | None:
+        a = self.answerers
+        if part.intent in (Intent.GREETING, Intent.THANKS):
+            return None
+        if part.intent is Intent.SCORE and not part.benchmarks:
+            return self._model_figures(part, say)
+        structured = {
+            Intent.SCORE: a.score,
+            Intent.RANK: a.rank,
+            Intent.COMPARE: a.compare,
+            Intent.VERDICT: a.verdict,
+            Intent.MODEL: a.model,
+        }.get(part.intent)
+        if structured is not None:
+            piece = structured(part, say)
+            if false_figure_claim(self.kb, part, DEFAULT_MODEL):
+                piece.text = say(texts.CORRECTION, text=piece.text)
+            return piece
+        fact = self._fact(part, query, say)
+        if fact is not None and contradicts_answer(query.text, part, fact.text):
+            fact.text = say(texts.CORRECTION, text=fact.text)
+        return fact
 
-    def _with_context(self, parsed: _Parsed, history: Sequence[Turn]) -> _Parsed:
-        """Let a short fragment borrow what the previous question named."""
-        if len(parsed.meaningful) > _FOLLOW_UP_MAX_WORDS:
-            return parsed
-        previous = self._previous_mentions(history)
-        if previous is None:
-            return parsed
-        m = parsed.mentions
-        benchmarks = m.benchmarks or m.topics
-        if m.models and not benchmarks and not parsed.has(_COMPARE_WORDS) and self._only_names(parsed):
-            m = replace(m, benchmarks=previous.benchmarks or previous.topics)
-        elif benchmarks and not m.models:
-            m = replace(m, benchmarks=benchmarks, models=previous.models)
-        elif m.empty and self._refers_back(parsed) and (previous.benchmarks or previous.models):
-            # Positions of the previous question's words mean nothing in this one.
-            m = replace(previous, consumed=frozenset())
-        return replace(parsed, mentions=m)
+    def _model_figures(self, part: Part, say: Speaker) -> Piece:
+        """ "claude scores?", "charxiv score muse spark": the model's figures, or no such benchmark."""
+        if part.unknown_names:
+            return self.answerers.not_in_source(" ".join(part.unknown_names), say, benchmark=True)
+        return self.answerers.compare(part, say)
 
-    @staticmethod
-    def _only_names(parsed: _Parsed) -> bool:
-        """ "and gemini?", "what about gpt 5.4 then": nothing but names (and score words), so the
-        previous benchmark still applies; "when was muse spark released" asks something new."""
-        rest = [w for i, w in enumerate(parsed.words) if i not in parsed.mentions.consumed]
-        return all(w in _SCORE_WORDS or w in _REFERRING or w not in content_tokens([w]) for w in rest)
-
-    def _refers_back(self, parsed: _Parsed) -> bool:
-        """ "what mode was that in", "and the score?": about the last answer, not a new topic.
-        A short question about something else ("should i learn rust", "what is contemplating
-        mode") must not be read as one about the previous benchmark."""
-        if parsed.has(_REFERRING):
-            return True
-        about_scores = parsed.has(_MODE_WORDS) or parsed.has(_SCORE_WORDS)
-        return about_scores and self._best_entry(parsed) is None
-
-    def _previous_mentions(self, history: Sequence[Turn]) -> Mentions | None:
-        for turn in reversed(history):
-            if turn.role != "user":
-                continue
-            found = self._parse(turn.text).mentions
-            if found.benchmarks or found.topics:
-                return replace(found, benchmarks=found.benchmarks or found.topics, topics=())
-            if not found.empty:
-                return found
+    def _fact(self, part: Part, query: Query, say: Speaker) -> Piece | None:
+        unknown = self._known_unknown(part, query)
+        if unknown is not None:
+            return self.answerers.unknown(unknown, say)
+        entry = self._entry_for(part, query)
+        if part.unknown_names and (entry is None or not self._covers(entry, part.unknown_names)):
+            return self.answerers.not_in_source(" ".join(part.unknown_names), say)
+        if entry is not None:
+            return self.answerers.entry(entry, say)
+        if part.models and not part.entities:
+            return self.answerers.model(part, say)
         return None
 
-    # -- the steps, in order ------------------------------------------------------------------
-
-    def _from_scores(self, parsed: _Parsed) -> Answer | None:
-        m = parsed.mentions
-        benchmarks = m.benchmarks
-        if not benchmarks and m.topics and (m.models or parsed.has(_SCORE_WORDS)):
-            benchmarks = m.topics
-        if not benchmarks:
-            return None
-        bench = self.kb.benchmarks[benchmarks[0]]
-        if not m.models:
-            if parsed.has(_RANK_WORDS) or bench.score_for("muse-spark") is None:
-                return self._comparison_answer(self.comparer.rank(bench.id))
-            return self._score_answer(bench, ["muse-spark"], parsed)
-        return self._score_answer(bench, list(m.models), parsed)
-
-    def _from_comparison(self, parsed: _Parsed) -> Answer | None:
-        models = list(parsed.mentions.models)
-        if parsed.has(_COMPARE_WORDS) and parsed.has(_ALL_MODELS_WORDS):
-            models = [m for m in self.kb.models if any(b.score_for(m) for b in self.kb.benchmarks.values())]
-        elif (
-            len(models) == 1
-            and parsed.has(_COMPARE_WORDS)
-            and models[0] != "muse-spark"
-            and not parsed.has(_MODE_WORDS)
-        ):
-            models.insert(0, "muse-spark")
-        if len(models) < 2:
-            return None
-        return self._comparison_answer(self.comparer.compare_models(models))
-
-    def _from_model_name(self, parsed: _Parsed) -> Answer | None:
-        """Just a name ("muse spark", "tell me about opus"): what the source says about it."""
-        models = parsed.mentions.models
-        named = {parsed.words[i] for i in parsed.mentions.consumed if i < len(parsed.words)}
-        if len(models) != 1 or not parsed.mentions.consumed or set(parsed.meaningful) - named:
-            return None
-        overview = self.kb.entries.get(OVERVIEW_ENTRY)
-        if models[0] == "muse-spark" and overview is not None:
-            return self._entry_answer(overview)
-        model = self.kb.models[models[0]]
-        text = f"**{model.name}** ({model.vendor}): {model.description}\n\nFigures: `/compare muse-spark {model.id}`"
-        answer = self._answer(text, "knowledge", [model.source], model.id)
-        answer.title = model.name
-        return answer
-
-    def _from_unknowns(self, parsed: _Parsed) -> Answer | None:
-        text = f" {' '.join(parsed.words)} "
+    def _known_unknown(self, part: Part, query: Query) -> str | None:
+        """A curated "the source doesn't give that" whose trigger the question contains."""
+        words = f" {' '.join(part.words)} "
+        raw = f" {' '.join(tokens(query.text))} "
         for unknown in self.kb.unknowns.values():
-            hit = next((t for t in unknown.triggers if f" {' '.join(tokens(t))} " in text), None)
-            if hit is not None and self._on_topic(parsed, hit):
-                return self._answer(unknown.answer, "knowledge", [unknown.source], unknown.id)
+            triggers = list(unknown.triggers)
+            translated = self.kb.translations.get(query.language, "unknowns", unknown.id)
+            triggers += getattr(translated, "triggers", [])
+            for trigger in triggers:
+                key = f" {' '.join(tokens(trigger))} "
+                if key.strip() and (key in words or key in raw):
+                    return unknown.id
         return None
 
-    def _on_topic(self, parsed: _Parsed, trigger: str) -> bool:
-        """ "bitcoin price" names a price, but not Muse Spark's: only a question that is about
-        our subject (or too short to be about anything else) gets a "the source doesn't say"."""
-        if not parsed.mentions.empty:
-            return True
-        rest = [w for w in parsed.meaningful if w not in set(tokens(trigger))]
-        return len(rest) <= 1 or sum(w in self._domain_words for w in rest) > len(rest) / 2
-
-    def _from_entries(self, parsed: _Parsed) -> Answer | None:
-        entry = self._best_entry(parsed)
-        return self._entry_answer(entry) if entry is not None else None
-
-    def _entry_answer(self, entry: Entry) -> Answer:
-        answer = self._answer(entry.answer, "knowledge", [entry.source], entry.id)
-        answer.title = entry.title
-        return answer
-
-    def _best_entry(self, parsed: _Parsed) -> Entry | None:
-        if not any(w.isalpha() and len(w) > 1 for w in parsed.meaningful):
-            return None
-        hits = self.retriever.search(" ".join(parsed.words), limit=1)
-        if hits and hits[0].confidence >= CONFIDENCE_THRESHOLD:
-            return hits[0].entry
+    def _entry_for(self, part: Part, query: Query) -> Entry | None:
+        """The entry that answers the part and passes the subject check: when the part names a
+        person, an organisation or a surface, the entry must be about it."""
+        for hit in self._search(part, query):
+            if hit.confidence < CONFIDENCE_THRESHOLD:
+                break
+            if self._about(hit.entry, part):
+                return hit.entry
         return None
 
-    # -- composing answers --------------------------------------------------------------------
+    def _search(self, part: Part, query: Query) -> list[Hit]:
+        names = [*self._names(part), *part.words]
+        if query.language != "en":
+            names.append(query.text)
+        return self.retriever.search(" ".join(names), limit=5)
 
-    def _score_answer(self, bench: Benchmark, model_ids: list[str], parsed: _Parsed) -> Answer:
-        lines = [self._score_line(bench, self.kb.models[mid], parsed) for mid in model_ids]
-        if self._asks_what_it_is(parsed) and len(model_ids) == 1:
-            lines.append(f"{bench.name} measures: {bench.measures[0].lower()}{bench.measures[1:]}")
-        sources = [bench.source, *(s.source for s in bench.scores if s.model in model_ids)]
-        answer = self._answer("\n".join(lines), "knowledge", sources, bench.id)
-        answer.title = f"{bench.name}: " + ", ".join(self.kb.models[m].name for m in model_ids)
-        return answer
+    def _names(self, part: Part) -> list[str]:
+        found = [self.kb.models[m].name for m in part.models]
+        found += [self.kb.benchmarks[b].name for b in part.benchmarks]
+        found += [self.kb.entities[e].name for e in part.entities if e in self.kb.entities]
+        return found
 
-    @staticmethod
-    def _asks_what_it_is(parsed: _Parsed) -> bool:
-        """ "what does hle measure", "what is arc agi 2": everything said is the benchmark's name."""
-        if parsed.has(_MEASURE_WORDS):
+    def _about(self, entry: Entry, part: Part) -> bool:
+        people = [self.kb.entities[e] for e in part.entities if e in self.kb.entities]
+        if not people:
             return True
-        named = {parsed.words[i] for i in parsed.mentions.consumed if i < len(parsed.words)}
-        return all(w in named for w in parsed.meaningful)
+        text = " ".join((entry.title, entry.answer, entry.detail)).lower()
+        return any(entry.id in n.entries or n.name.lower() in text for n in people)
 
-    def _score_line(self, bench: Benchmark, model: Model, parsed: _Parsed) -> str:
-        score = bench.score_for(model.id)
-        others = ", ".join(self._brief(bench, s) for s in bench.ranked() if s.model != model.id)
-        if score is None:
-            return f"The source doesn't give a {bench.name} figure for {model.name}. It lists: {others}."
-        value = bench.format_value(score.value)
-        mode = f" in {score.mode} mode" if score.mode and score.mode.lower() not in model.name.lower() else ""
-        place = [s.model for s in bench.ranked()].index(model.id)
-        if bench.unit == "rank":
-            head = f"**{model.name}** ranks **{value}** on {bench.name}"
-        else:
-            head = f"**{model.name}** scores **{value}** on {bench.name}{mode}"
-        standing = "the top figure the source gives" if place == 0 else "behind"
-        line = f"{head} — {standing} ({others})." if place == 0 else f"{head}, {standing} {others}."
-        return line + self._mode_note(score, parsed)
+    def _covers(self, entry: Entry, words: Sequence[str]) -> bool:
+        vocabulary = set(
+            tokens(" ".join((entry.title, entry.answer, entry.detail, *entry.questions, *entry.keywords)))
+        )
+        return all(w in vocabulary for w in words)
 
-    def _brief(self, bench: Benchmark, score: Score) -> str:
-        model = self.kb.models[score.model]
-        mode = f", {score.mode}" if score.mode and score.mode.lower() not in model.name.lower() else ""
-        return f"{model.name} {bench.format_value(score.value)}{mode}"
+    # -- composing answers ----------------------------------------------------------------------
 
-    @staticmethod
-    def _mode_note(score: Score, parsed: _Parsed) -> str:
-        """Questions about a mode get a plain word when the source says nothing of it."""
-        asked = {w for w in parsed.words if w in {"contemplating", "thinking", "mode"}}
-        if not asked:
-            return ""
-        if score.mode is None:
-            return " The source doesn't say which mode this figure was in."
-        named = asked - {"mode"}
-        if named and score.mode.lower() not in named:
-            return f" The source doesn't give a figure in {'/'.join(sorted(named)).title()} mode."
-        return ""
+    def _answer(self, pieces: list[Piece], say: Speaker) -> Answer:
+        first = pieces[0]
+        route = first.route if len(pieces) == 1 else "knowledge"
+        sources = [s for p in pieces for s in p.sources]
+        answer = Answer(
+            "\n\n".join(p.text for p in pieces),
+            route,  # type: ignore[arg-type]
+            SourceRef.lookup(self.kb, sources),
+            subject=first.subject if len(pieces) == 1 else ",".join(p.subject for p in pieces),
+            title=first.title,
+            language=say.language,
+        )
+        if len(pieces) == 1:
+            answer.comparison = first.comparison
+        return answer
 
     def _comparison_answer(self, result: Comparison | Ranking) -> Answer:
         subject = (
             result.benchmark.id if isinstance(result, Ranking) else ",".join(m.id for m in result.models)
         )
-        answer = self._answer(result.to_markdown(), "compare", result.source_ids, subject)
+        answer = Answer(
+            result.to_markdown(), "compare", SourceRef.lookup(self.kb, result.source_ids), subject=subject
+        )
         answer.comparison = result
         answer.title = result.title
         return answer
 
-    def _answer(self, text: str, route: str, source_ids: list[str], subject: str) -> Answer:
-        return Answer(text, route, SourceRef.lookup(self.kb, source_ids), subject=subject)  # type: ignore[arg-type]
-
-    def _fallback(self, *, greeting: bool = False) -> Answer:
-        head = texts.GREETING_HEAD if greeting else texts.OUTSIDE_HEAD
-        text = f"{head} {texts.WHAT_I_KNOW}\n\n{texts.TRY_EXAMPLES}"
-        return Answer(text, "fallback", subject="greeting" if greeting else "")
+    def _fallback(self, say: Speaker, *, greeting: bool = False) -> Answer:
+        head = say(texts.GREETING_HEAD if greeting else texts.OUTSIDE_HEAD)
+        text = f"{head} {say(texts.WHAT_I_KNOW)}\n\n{say(texts.TRY_EXAMPLES)}"
+        return Answer(text, "fallback", subject="greeting" if greeting else "", language=say.language)

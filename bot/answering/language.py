@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.answering.words import normalize
 
@@ -58,7 +58,10 @@ def packs() -> dict[str, LanguagePack]:
     found: dict[str, LanguagePack] = {}
     for path in sorted(PACKS.glob("*.yaml")):
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-        pack = LanguagePack.model_validate(data)
+        try:
+            pack = LanguagePack.model_validate(data)
+        except ValidationError as exc:
+            raise ValueError(f"{path}: {exc}") from None
         found[pack.language] = pack
     return found
 

@@ -24,10 +24,21 @@ class Mentions:
     benchmarks: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     consumed: frozenset[int] = frozenset()
+    entities: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.models and not self.benchmarks and not self.topics
+        return not self.models and not self.benchmarks and not self.topics and not self.entities
+
+
+@dataclass(frozen=True)
+class Span:
+    """A name found in a word list: where (`start`, `length`), what kind, and which one."""
+
+    start: int
+    length: int
+    kind: str  # model, benchmark, topic, entity
+    ident: str
 
 
 def _alias_keys(names: Iterable[str]) -> set[tuple[str, ...]]:
@@ -46,6 +57,8 @@ class MentionIndex:
             self._add("benchmark", b.id, [b.id, b.name, *b.aliases])
         for b in kb.benchmarks.values():
             self._add("topic", b.id, b.topic_words)
+        for n in kb.entities.values():
+            self._add("entity", n.id, [n.name, *n.aliases])
         self._longest = max((len(k) for k in self._by_key), default=1)
         self._labels = {" ".join(k): v for k, v in self._by_key.items()}
 
@@ -57,33 +70,43 @@ class MentionIndex:
     def vocabulary(self) -> set[str]:
         return {t for key in self._by_key for t in key}
 
-    def find(self, words: Sequence[str]) -> Mentions:
-        """Scan left to right, taking the longest alias that starts at each position."""
-        found: dict[str, list[str]] = {"model": [], "benchmark": [], "topic": []}
-        consumed: set[int] = set()
+    def spans(self, words: Sequence[str], *, kinds: frozenset[str] | None = None) -> list[Span]:
+        """Every name in `words`, left to right, the longest alias at each position."""
+        found: list[Span] = []
         i = 0
         while i < len(words):
-            hit = self._longest_at(words, i)
+            hit = self._longest_at(words, i, kinds)
             if hit is None:
                 i += 1
                 continue
             length, (kind, ident) = hit
-            target = found[kind]
-            if ident not in target:
-                target.append(ident)
-            consumed.update(range(i, i + length))
+            found.append(Span(i, length, kind, ident))
             i += length
+        return found
+
+    def find(self, words: Sequence[str]) -> Mentions:
+        """Scan left to right, taking the longest alias that starts at each position."""
+        found: dict[str, list[str]] = {"model": [], "benchmark": [], "topic": [], "entity": []}
+        consumed: set[int] = set()
+        for span in self.spans(words):
+            target = found[span.kind]
+            if span.ident not in target:
+                target.append(span.ident)
+            consumed.update(range(span.start, span.start + span.length))
         return Mentions(
             tuple(found["model"]),
             tuple(found["benchmark"]),
             tuple(found["topic"]),
             frozenset(consumed),
+            tuple(found["entity"]),
         )
 
-    def _longest_at(self, words: Sequence[str], i: int) -> tuple[int, tuple[str, str]] | None:
+    def _longest_at(
+        self, words: Sequence[str], i: int, kinds: frozenset[str] | None = None
+    ) -> tuple[int, tuple[str, str]] | None:
         for length in range(min(self._longest, len(words) - i), 0, -1):
             found = self._by_key.get(tuple(words[i : i + length]))
-            if found:
+            if found and (kinds is None or found[0] in kinds):
                 return length, found
         return None
 

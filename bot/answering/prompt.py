@@ -35,14 +35,29 @@ def build_messages(
     question: str,
     history: Sequence[Turn] = (),
     images: Sequence[ImagePart] = (),
+    language: str = "en",
 ) -> list[ChatMessage]:
-    system = "\n\n".join([_RULES, _knowledge_section(kb, retriever, question, history)])
+    """System prompt (rules, figures, relevant facts, the language to answer in), the history,
+    then the fenced question with its images."""
+    rules = (
+        _RULES
+        if language == "en"
+        else f"{_RULES}\n- {_ANSWER_IN.format(name=_LANGUAGE_NAMES.get(language, language))}"
+    )
+    system = "\n\n".join([rules, _knowledge_section(kb, retriever, question, history)])
     messages = [ChatMessage("system", system)]
     for turn in history:
         content = _fence(turn.text) if turn.role == "user" else turn.text
         messages.append(ChatMessage(turn.role, content))
     messages.append(ChatMessage("user", _fence(question), tuple(images)))
     return messages
+
+
+_ANSWER_IN = (
+    "The user writes in {name}: answer in {name}, whatever language the knowledge base is in; "
+    "keep model and benchmark names as they are, and write figures with {name} decimal marks."
+)
+_LANGUAGE_NAMES = {"es": "Spanish", "pt": "Brazilian Portuguese", "id": "Indonesian", "hi": "Hindi"}
 
 
 def relevant_source_ids(kb: KnowledgeBase, retriever: Retriever, question: str) -> list[str]:

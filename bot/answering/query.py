@@ -67,23 +67,17 @@ class Part:
         return [w for w in self.words if w not in stopwords]
 
     def borrowing(self, earlier: Part) -> Part:
-        """This part with what it leaves unsaid taken from an earlier part (a follow-up)."""
+        """This part with the names it leaves unsaid taken from an earlier part (a follow-up):
+        "and gemini?" keeps the benchmark, "and on healthbench?" keeps the models, "why not?"
+        keeps everything and the earlier part's words (the intent is the parser's to redo)."""
+        figures = earlier.intent in _FIGURE_INTENTS
         models = self.models or earlier.models
-        benchmarks = self.benchmarks
-        if not benchmarks and (self.intent in _FIGURE_INTENTS or not self.named):
-            benchmarks = earlier.benchmarks
-        entities = self.entities or (earlier.entities if not self.named else ())
-        intent = self.intent
-        if intent in (Intent.FACT, Intent.MODEL) and benchmarks and not self.asks - {"what"}:
-            intent = earlier.intent if earlier.intent in _FIGURE_INTENTS else Intent.SCORE
-        if intent is Intent.MODEL and len(models) > 1:
-            intent = Intent.COMPARE
+        benchmarks = self.benchmarks or (earlier.benchmarks if figures or not self.named else ())
+        entities = self.entities or (earlier.entities if not (self.models or self.benchmarks) else ())
         words = self.words
-        if not self.named and earlier.intent is Intent.FACT:
+        if not self.named:
             words = (*self.words, *(w for w in earlier.words if w not in self.words))
-        return replace(
-            self, models=models, benchmarks=benchmarks, entities=entities, intent=intent, words=words
-        )
+        return replace(self, models=models, benchmarks=benchmarks, entities=entities, words=words)
 
 
 _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})

@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 
 from bot.answering.words import Speller, content_tokens, tokens
 from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge.translated import EntryText
 
 _COLUMNS = ("title", "questions", "keywords", "answer", "detail")
 
@@ -87,17 +88,25 @@ class CuratedRetriever:
     def __init__(self, kb: KnowledgeBase, speller: Speller) -> None:
         self._entries = list(kb.entries.values())
         self._speller = speller
+        views = {e.id: _views(kb, e) for e in self._entries}
         texts = [
-            (e.title, " | ".join(e.questions), " ".join(e.keywords), e.answer, e.detail)
+            (
+                " | ".join(v.title for v in views[e.id]),
+                " | ".join(q for v in views[e.id] for q in v.questions),
+                " ".join(k for v in views[e.id] for k in v.keywords),
+                " ".join(v.answer for v in views[e.id]),
+                " ".join(v.detail for v in views[e.id]),
+            )
             for e in self._entries
         ]
         self._index = _Fts5Index(self._entries, texts, weights=(3.0, 3.0, 2.0, 1.0, 0.5))
         self._phrasings = {
-            e.id: [" ".join(tokens(q)) for q in (e.title, *e.questions)] for e in self._entries
+            e.id: [" ".join(tokens(q)) for v in views[e.id] for q in (v.title, *v.questions)]
+            for e in self._entries
         }
         self._vocab = {
-            e.id: set(tokens(" ".join((e.title, *e.questions, *e.keywords, e.answer, e.detail))))
-            for e in self._entries
+            e.id: set(tokens(" ".join(text for row in texts[i : i + 1] for text in row)))
+            for i, e in enumerate(self._entries)
         }
         self._idf = _inverse_document_frequency(self._vocab.values())
         self._idf_unseen = math.log(len(self._entries) + 1)
@@ -125,6 +134,17 @@ class CuratedRetriever:
         coverage = known / sum(weights)
         similarity = max(fuzz.token_set_ratio(text, p) for p in self._phrasings[entry.id]) / 100
         return 0.5 * coverage + 0.5 * similarity
+
+
+def _views(kb: KnowledgeBase, entry: Entry) -> list[Entry | EntryText]:
+    """The entry in English and in every language it is translated into: people ask in all of
+    them, so all of them are searched."""
+    found: list[Entry | EntryText] = [entry]
+    for language in kb.translations.languages():
+        translated = kb.translations.get(language, "entries", entry.id)
+        if isinstance(translated, EntryText):
+            found.append(translated)
+    return found
 
 
 def _inverse_document_frequency(documents: Iterable[set[str]]) -> dict[str, float]:

@@ -169,6 +169,11 @@ class Speller:
         self._cutoff = cutoff
         self._cache: dict[str, str] = {}
 
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The words it mends toward (the knowledge base's own)."""
+        return self._known
+
     def correct(self, word: str) -> str:
         if word in self._known or word in STOPWORDS or len(word) < 5 or not word.isalpha():
             return word

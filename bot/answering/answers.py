@@ -1,0 +1,237 @@
+"""One answerer per intent: a `Part` of a query in, a `Piece` of the reply out, in the asker's language.
+
+Figures come from the structured scores only (never from prose), with model and mode, in the
+reader's locale; a benchmark or a model the source does not hold gets "the source gives no …",
+never another one's figure; sentences come from `bot.texts` through the speaker, prose from the
+curated entries (translated where a translation is current).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot import texts
+from bot.answering.compare import Comparer, Comparison, Ranking, figure
+from bot.answering.query import Part
+from bot.i18n import Speaker
+from bot.knowledge import Benchmark, Entry, KnowledgeBase, Model, Score
+from bot.knowledge.translated import BenchmarkText, EntryText, ModelText, UnknownText
+
+DEFAULT_MODEL = "muse-spark"
+_MODE_WORDS = frozenset({"contemplating", "thinking", "mode"})
+
+
+@dataclass
+class Piece:
+    """The answer to one part: Markdown text, the route it took, its sources and subject."""
+
+    text: str
+    route: str = "knowledge"
+    sources: list[str] = field(default_factory=list)
+    subject: str = ""
+    comparison: Comparison | Ranking | None = None
+    title: str = ""
+    unknown: bool = False
+
+
+class Answerers:
+    """Answers from one knowledge base; each method answers one kind of part."""
+
+    def __init__(self, kb: KnowledgeBase, comparer: Comparer) -> None:
+        self.kb = kb
+        self.comparer = comparer
+
+    # -- figures ------------------------------------------------------------------------------
+
+    def score(self, part: Part, say: Speaker) -> Piece:
+        """Each named model (Muse Spark by default) on each named benchmark."""
+        models = list(part.models) or [DEFAULT_MODEL]
+        lines, sources = [], []
+        for bench_id in part.benchmarks:
+            bench = self.kb.benchmarks[bench_id]
+            sources.append(bench.source)
+            for model_id in models:
+                lines.append(self.score_line(bench, self.kb.models[model_id], part, say))
+                found = bench.score_for(model_id)
+                sources += [found.source] if found else []
+            if len(part.benchmarks) == 1 and self._asks_what_it_is(part):
+                lines.append(say(texts.MEASURES, benchmark=bench.name, what=self.measures(bench, say)))
+        title = ", ".join(self.kb.benchmarks[b].name for b in part.benchmarks)
+        return Piece("\n".join(lines), sources=sources, subject=",".join(part.benchmarks), title=title)
+
+    def score_line(self, bench: Benchmark, model: Model, part: Part, say: Speaker) -> str:
+        score = bench.score_for(model.id)
+        if score is None:
+            others = say.join([self._brief(bench, s, say) for s in bench.ranked()])
+            return say(texts.NO_FIGURE_FOR_MODEL, benchmark=bench.name, model=model.name, others=others)
+        ahead = [s for s in bench.ranked() if _better(bench, s, score)]
+        below = [s for s in bench.ranked() if s.model != model.id and s not in ahead]
+        fields = {
+            "model": model.name,
+            "value": figure(bench, score.value, say),
+            "benchmark": bench.name,
+            "mode": say(texts.IN_MODE, mode=score.mode) if _shows_mode(model, score) else "",
+            "ahead": say.join([self._brief(bench, s, say) for s in ahead]),
+            "below": say.join([self._brief(bench, s, say) for s in below]),
+            "others": say.join([self._brief(bench, s, say) for s in below]),
+        }
+        if bench.unit == "rank":
+            line = say(texts.PLACE_BEHIND if ahead else texts.PLACE_TOP, **fields)
+        elif not ahead:
+            line = say(texts.SCORE_TOP if below else texts.SCORE_ALONE, **fields)
+        else:
+            line = say(texts.SCORE_BETWEEN if below else texts.SCORE_BEHIND, **fields)
+        return line + self._notes(score, part, say)
+
+    def _notes(self, score: Score, part: Part, say: Speaker) -> str:
+        """The source's own remark on a figure when the question is about standing; a plain
+        word when it asks about a mode the source does not give."""
+        note = ""
+        if score.note and say.language == "en" and set(part.words) & {"rank", "top", "first", "place"}:
+            note = f" {score.note}"
+        asked = {w for w in part.words if w in _MODE_WORDS}
+        if not asked:
+            return note
+        if score.mode is None:
+            return note + " " + say(texts.NO_MODE_FIGURE)
+        named = asked - {"mode"}
+        if named and score.mode.lower() not in named:
+            return note + " " + say(texts.NO_FIGURE_IN_MODE, mode="/".join(sorted(named)).title())
+        return note
+
+    def _brief(self, bench: Benchmark, score: Score, say: Speaker) -> str:
+        model = self.kb.models[score.model]
+        mode = f" ({score.mode})" if _shows_mode(model, score) else ""
+        return f"{model.name}{mode} {figure(bench, score.value, say)}"
+
+    @staticmethod
+    def _asks_what_it_is(part: Part) -> bool:
+        return bool(set(part.words) & {"measure", "measures", "test", "tests", "mean", "means"}) or (
+            not part.models and not [w for w in part.words if w not in {"what", "is", "the", "about"}]
+        )
+
+    def rank(self, part: Part, say: Speaker) -> Piece:
+        ranking = self.comparer.rank(part.benchmarks[0])
+        bench = ranking.benchmark
+        text = ranking.to_markdown(say, self.measures(bench, say))
+        return Piece(text, "compare", ranking.source_ids, bench.id, ranking, ranking.title)
+
+    def compare(self, part: Part, say: Speaker) -> Piece:
+        models = list(part.models)
+        if len(models) == 1 and models[0] != DEFAULT_MODEL:
+            models.insert(0, DEFAULT_MODEL)
+        if len(set(models)) < 2:
+            return self.model(part, say)
+        result = self.comparer.compare_models(models)
+        return Piece(
+            result.to_markdown(say), "compare", result.source_ids, ",".join(models), result, result.title
+        )
+
+    def verdict(self, part: Part, say: Speaker) -> Piece:
+        """Which is better, from the figures that exist for both (on the named benchmarks, if any)."""
+        pair = [*dict.fromkeys([*part.models, DEFAULT_MODEL])][:2]
+        if len(pair) < 2:
+            return self.score(part, say) if part.benchmarks else self.model(part, say)
+        a, b = pair
+        ma, mb = self.kb.models[a], self.kb.models[b]
+        benches = [self.kb.benchmarks[x] for x in part.benchmarks] or [
+            x for x in self.kb.benchmarks.values() if x.unit == "score"
+        ]
+        pairs = [(x, x.score_for(a), x.score_for(b)) for x in benches]
+        both = [(x, sa, sb) for x, sa, sb in pairs if sa and sb]
+        missing = [(x, ma if sa is None else mb) for x, sa, sb in pairs if (sa is None) != (sb is None)]
+        text = self._verdict_text(ma, mb, both, say)
+        lacking: dict[str, list[str]] = {}
+        for bench, model in missing:
+            lacking.setdefault(model.name, []).append(bench.name)
+        for name, names in lacking.items():
+            text += " " + say(texts.VERDICT_MISSING, model=name, benchmarks=say.join(names))
+        sources = sorted({x.source for x in benches})
+        return Piece(text, sources=sources, subject=f"{a},{b}", title=f"{ma.name} vs {mb.name}")
+
+    def _verdict_text(
+        self, ma: Model, mb: Model, both: list[tuple[Benchmark, Score, Score]], say: Speaker
+    ) -> str:
+        if not both:
+            return say(texts.VERDICT_NONE, a=ma.name, b=mb.name)
+
+        def line(x: Benchmark, sa: Score, sb: Score) -> str:
+            return say(
+                texts.VERSUS_LINE,
+                a=ma.name,
+                a_value=figure(x, sa.value, say),
+                b=mb.name,
+                b_value=figure(x, sb.value, say),
+                benchmark=x.label,
+            )
+
+        wins: dict[str, list[str]] = {ma.name: [], mb.name: []}
+        for x, sa, sb in both:
+            if sa.value != sb.value:
+                wins[(ma if _better(x, sa, sb) else mb).name].append(x.label)
+        lines = "; ".join(line(*t) for t in both)
+        if len(both) == 1:
+            x = both[0][0]
+            winner = next((n for n, w in wins.items() if w), "")
+            return (
+                say(texts.VERDICT_ONE, benchmark=x.name, winner=winner, lines=lines)
+                if winner
+                else say(texts.VERDICT_TIE, benchmark=x.name, lines=lines)
+            )
+        leaders = [n for n, w in wins.items() if w]
+        if len(leaders) == 1:
+            return say(texts.VERDICT_ALL, winner=leaders[0], lines=lines)
+        per = "; ".join(say(texts.LEADS_ON, model=n, benchmarks=say.join(w)) for n, w in wins.items() if w)
+        return say(texts.VERDICT_MIXED, lines=f"{per} ({lines})")
+
+    def model(self, part: Part, say: Speaker) -> Piece:
+        """What the source says about one model (Muse Spark: the overview entry)."""
+        model_id = part.models[0] if part.models else DEFAULT_MODEL
+        overview = self.kb.entries.get("what-is-muse-spark")
+        if model_id == DEFAULT_MODEL and overview is not None:
+            return self.entry(overview, say)
+        model = self.kb.models[model_id]
+        found = self.kb.translations.get(say.language, "models", model.id)
+        description = found.description if isinstance(found, ModelText) else model.description
+        text = f"**{model.name}** ({model.vendor}): {description}\n\n" + say(
+            texts.MODEL_FIGURES, model=model.id
+        )
+        return Piece(text, sources=[model.source], subject=model.id, title=model.name)
+
+    # -- prose ----------------------------------------------------------------------------------
+
+    def entry(self, entry: Entry, say: Speaker) -> Piece:
+        found = self.kb.translations.get(say.language, "entries", entry.id)
+        text, title = (
+            (found.answer, found.title) if isinstance(found, EntryText) else (entry.answer, entry.title)
+        )
+        return Piece(text, sources=[entry.source], subject=entry.id, title=title)
+
+    def unknown(self, unknown_id: str, say: Speaker) -> Piece:
+        item = self.kb.unknowns[unknown_id]
+        found = self.kb.translations.get(say.language, "unknowns", item.id)
+        text = found.answer if isinstance(found, UnknownText) else item.answer
+        return Piece(text, sources=[item.source], subject=item.id, unknown=True)
+
+    def not_in_source(
+        self, what: str, say: Speaker, *, benchmark: bool = False, model: bool = False
+    ) -> Piece:
+        template = (
+            texts.NO_SUCH_BENCHMARK if benchmark else texts.NO_SUCH_MODEL if model else texts.NOT_IN_SOURCE
+        )
+        text = say(template, name=what, what=what)
+        return Piece(text, sources=list(self.kb.sources)[:1], subject="not-in-source", unknown=True)
+
+    def measures(self, bench: Benchmark, say: Speaker) -> str:
+        found = self.kb.translations.get(say.language, "benchmarks", bench.id)
+        text = found.measures if isinstance(found, BenchmarkText) else bench.measures
+        return text[0].lower() + text[1:] if say.language == "en" else text
+
+
+def _better(bench: Benchmark, a: Score, b: Score) -> bool:
+    return a.value > b.value if bench.higher_is_better else a.value < b.value
+
+
+def _shows_mode(model: Model, score: Score) -> bool:
+    """A variant's name already says "Pro" or "Deep Think"; say the mode only when it adds."""
+    return bool(score.mode) and (score.mode or "").lower() not in model.name.lower()

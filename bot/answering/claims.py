@@ -1,0 +1,110 @@
+"""False premises: what a question asserts, checked against the knowledge base before it is answered.
+
+"spark got 76.5 on arc agi 2 right?", "why is muse spark #1 on the AA index", "gemini destroys
+spark on healthbench", "meta bought scale ai for like 40 billion didnt they": the answer must
+*start* with the correction, then give the facts. Figure and rank claims are checked against the
+structured scores; for prose, a claimed number, month, maker or direction ("more compute") that
+the answer contradicts is a false premise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.answering.query import Claim, Part
+from bot.answering.words import normalize
+from bot.knowledge import Benchmark, KnowledgeBase
+
+__all__ = ["contradicts_answer", "false_figure_claim"]
+
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
+
+
+def false_figure_claim(kb: KnowledgeBase, part: Part, default_model: str) -> bool:
+    """Whether the part claims a figure, a place or a lead on its benchmark that the scores deny."""
+    if not part.benchmarks:
+        return False
+    models = list(part.models) or [default_model]
+    for claim in part.claims:
+        if claim.value is None and not part.models:
+            continue  # "who is first on hle" asks, it does not claim
+        for bench_id in part.benchmarks:
+            if _denied(kb.benchmarks[bench_id], models, claim):
+                return True
+    return False
+
+
+def _denied(bench: Benchmark, models: list[str], claim: Claim) -> bool:
+    ranked = [s.model for s in bench.ranked()]
+    if claim.value is not None:
+        values = {bench.format_value(s.value).lstrip("#") for s in bench.scores}
+        own = {bench.format_value(s.value).lstrip("#") for s in bench.scores if s.model in models}
+        claimed = claim.value.replace(",", ".")
+        if claimed in values and claimed not in own:
+            return True  # another model's figure, credited to this one
+        if "." in claimed and claimed not in own:
+            return True
+    if claim.rank is not None and models[0] in ranked:
+        place = ranked.index(models[0]) + 1
+        wanted = len(ranked) if claim.rank == -1 else claim.rank
+        return place != wanted and not _tied(
+            bench, models[0], ranked[wanted - 1] if wanted <= len(ranked) else None
+        )
+    if claim.top is not None and models[0] in ranked:
+        return ranked.index(models[0]) + 1 > claim.top
+    if claim.leader is not None and claim.behind is not None:
+        lead, behind = bench.score_for(claim.leader), bench.score_for(claim.behind)
+        if lead and behind:
+            better = lead.value > behind.value if bench.higher_is_better else lead.value < behind.value
+            return not better
+    return False
+
+
+def _tied(bench: Benchmark, model: str, other: str | None) -> bool:
+    a, b = bench.score_for(model), bench.score_for(other) if other else None
+    return a is not None and b is not None and a.value == b.value
+
+
+def contradicts_answer(question: str, part: Part, answer: str) -> bool:
+    """For a prose part that asserts something: does the answer say otherwise?
+
+    A number the question states (not a version or a year the answer shares) that the answer
+    lacks while giving numbers of its own; a month it names against another month in the answer;
+    a maker it credits when the answer names Meta; "more" against the answer's "less"."""
+    q, a = normalize(question), normalize(answer)
+    if not part.asserting and not _statement(part):
+        return False
+    numbers = set(_NUMBER.findall(q)) - _versions(q)
+    answer_numbers = set(_NUMBER.findall(a))
+    if numbers and answer_numbers and not numbers & answer_numbers:
+        return True
+    months_q = {m for m in _MONTHS if re.search(rf"\b{m}\b", q)}
+    months_a = {m for m in _MONTHS if re.search(rf"\b{m}\b", a)}
+    if months_q and months_a and not months_q & months_a:
+        return True
+    if any(e.startswith("org:") and e[4:] != "meta" for e in part.entities) and "meta" in a:
+        return True
+    directions = {c.direction for c in part.claims if c.direction}
+    return ("more" in directions and " less " in f" {a} ") or ("less" in directions and " more " in f" {a} ")
+
+
+def _statement(part: Part) -> bool:
+    return not part.asks and any(c.value or c.direction for c in part.claims)
+
+
+def _versions(text: str) -> set[str]:
+    return set(re.findall(r"(?:gpt|gemini|opus|llama|v)[\s-]*(\d+(?:\.\d+)?)", text))

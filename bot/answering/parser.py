@@ -1,0 +1,386 @@
+"""Text in, a typed `Query` out: what a chat message asks, in any of the bot's languages.
+
+The steps, each one short:
+
+1. the language (`bot.answering.language`), so its pack applies;
+2. tokens, typos mended against the knowledge base — never a word some language pack knows,
+   so Spanish "codigo" is not "corrected" into "coding";
+3. names (models, benchmarks, entities) found on those words, longest alias first;
+4. everything else rewritten into canonical words (`bot.answering.phrasing`), then topic words
+   ("coding", "health") found on the result;
+5. the message cut into parts ("when was it released | and who built it"), each with its intent,
+   its names, what it asks, what it names that the knowledge base lacks, and what it claims;
+6. parts that leave things unsaid borrow them: from the part before, or from the previous
+   question of the chat for a follow-up ("and gemini?", "why not?", "how did he get there").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from bot.answering.language import detect, packs
+from bot.answering.lexicon import MentionIndex, Span
+from bot.answering.phrasing import Phrasing, phrasing
+from bot.answering.query import Claim, Intent, Part, Query
+from bot.answering.words import Speller, tokens
+from bot.knowledge import KnowledgeBase
+
+QUESTION_WORDS = frozenset({"what", "when", "who", "why", "how", "where", "which", "whether"})
+_YES_NO = frozenset(
+    {"is", "are", "does", "do", "did", "can", "will", "was", "has", "could", "would", "should"}
+)
+SCORE_WORDS = frozenset({"score", "benchmark", "benchmarks", "percent"})
+RANK_WORDS = frozenset({"rank", "first", "last", "top", "second", "third", "highest"})
+COMPARE_WORDS = frozenset({"vs", "compare"})
+VERDICT_WORDS = frozenset({"better", "worse", "should", "good", "bad"})
+TASK_WORDS = frozenset(
+    {
+        "write",
+        "summarize",
+        "tweet",
+        "translate",
+        "rephrase",
+        "rewrite",
+        "plan",
+        "advise",
+        "email",
+        "poem",
+        "essay",
+        "pitch",
+        "caption",
+        "script",
+        "slogan",
+    }
+)
+_GREETINGS = frozenset(
+    {
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "howdy",
+        "yo",
+        "start",
+        "help",
+        "morning",
+        "evening",
+        "hola",
+        "oi",
+        "ola",
+        "halo",
+        "namaste",
+        "namaskar",
+        "hallo",
+    }
+)
+_THANKS = frozenset(
+    {
+        "thanks",
+        "ok",
+        "okay",
+        "cool",
+        "great",
+        "nice",
+        "bye",
+        "gracias",
+        "obrigado",
+        "obrigada",
+        "valeu",
+        "makasih",
+        "terima",
+        "kasih",
+        "dhanyavad",
+        "shukriya",
+    }
+)
+_REFERRING = frozenset(
+    {
+        "it",
+        "its",
+        "that",
+        "this",
+        "those",
+        "these",
+        "they",
+        "them",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "there",
+        "same",
+        "one",
+    }
+)
+_SPLIT_WORDS = frozenset({"and", "also", "plus"})
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
+_SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_FRAGMENT_WORDS = 4
+
+
+@dataclass(frozen=True)
+class _Token:
+    """A word of a part, or a name standing for several words (`kind`, `ident`)."""
+
+    word: str
+    kind: str = ""
+    ident: str = ""
+    surface: str = ""
+
+
+class Parser:
+    """Builds queries against one knowledge base (its names, its vocabulary)."""
+
+    def __init__(self, kb: KnowledgeBase, index: MentionIndex, speller: Speller) -> None:
+        self._kb = kb
+        self._index = index
+        self._speller = speller
+        self._phrasing: Phrasing = phrasing()
+        self._known = frozenset(self._pack_words()) | frozenset(speller.vocabulary)
+        self._name_words = frozenset(index.vocabulary)
+        self._vendor = {m.vendor.lower(): m.id for m in kb.models.values() if not m.variant_of}
+
+    def _pack_words(self) -> set[str]:
+        words: set[str] = set()
+        for pack in packs().values():
+            for group in (pack.cues, pack.stopwords, *pack.concepts.values(), list(pack.concepts)):
+                for phrase in group:
+                    words.update(tokens(phrase))
+        return words
+
+    # -- the whole message ------------------------------------------------------------------
+
+    def parse(
+        self,
+        text: str,
+        *,
+        previous: Query | None = None,
+        hint: str | None = None,
+    ) -> Query:
+        """The message as a query; `previous` is the chat's last question (for follow-ups),
+        `hint` the client's language code."""
+        language = detect(
+            text, names=self._name_words, previous=previous.language if previous else None, hint=hint
+        ).language
+        parts: list[Part] = []
+        for sentence in _SENTENCE.split(text):
+            for tokens_ in self._split(self._tokens(sentence, language)):
+                part = self._part(tokens_, language)
+                if part.words or part.named:
+                    parts.append(part)
+        if not parts:
+            return Query(text, (Part(()),), language, on_topic=False)
+        parts = self._borrowing(parts, previous)
+        stop = self._phrasing.stopwords(language)
+        task = any(w in TASK_WORDS for w in parts[0].words[:3])
+        on_topic = any(p.named or self._domain(p, stop) for p in parts)
+        return Query(text, tuple(parts), language, task=task, on_topic=on_topic)
+
+    def _domain(self, part: Part, stop: frozenset[str]) -> bool:
+        """Whether a part without names still speaks of the knowledge base's subject."""
+        content = [w for w in part.content(stop) if w not in QUESTION_WORDS]
+        return bool(content) and sum(w in self._speller.vocabulary for w in content) * 2 > len(content)
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def _tokens(self, sentence: str, language: str) -> list[_Token]:
+        raw = tokens(sentence)
+        words = [w if w in self._known else self._speller.correct(w) for w in raw]
+        spans = self._index.spans(words, kinds=frozenset({"model", "benchmark", "entity"}))
+        out: list[_Token] = []
+        i = 0
+        for span in [*spans, Span(len(words), 0, "", "")]:
+            if span.start > i:
+                out += self._canonical(words[i : span.start], language)
+            if span.kind:
+                surface = " ".join(words[span.start : span.start + span.length])
+                out.append(_Token(surface, span.kind, span.ident, surface))
+            i = span.start + span.length
+        return out
+
+    def _canonical(self, words: Sequence[str], language: str) -> list[_Token]:
+        canonical = self._phrasing.canonical(words, language)
+        out: list[_Token] = []
+        topics = {s.start: s for s in self._index.spans(canonical, kinds=frozenset({"topic"}))}
+        i = 0
+        while i < len(canonical):
+            span = topics.get(i)
+            if span is not None:
+                out.append(_Token(" ".join(canonical[i : i + span.length]), "topic", span.ident))
+                i += span.length
+                continue
+            out.append(_Token(canonical[i]))
+            i += 1
+        return out
+
+    def _split(self, toks: list[_Token]) -> list[list[_Token]]:
+        """Cut at "and" when what follows asks something of its own."""
+        parts: list[list[_Token]] = [[]]
+        for i, tok in enumerate(toks):
+            if (
+                tok.word in _SPLIT_WORDS
+                and not tok.kind
+                and parts[-1]
+                and self._asks_own(parts[-1], toks[i + 1 :])
+            ):
+                parts.append([])
+                continue
+            parts[-1].append(tok)
+        return [p for p in parts if p]
+
+    @staticmethod
+    def _asks_own(before: list[_Token], after: list[_Token]) -> bool:
+        if not after:
+            return False
+        head = after[0].word
+        if head in QUESTION_WORDS or head in _YES_NO or head in {"can", "any"}:
+            return True
+        names_after = {t.kind for t in after if t.kind in ("benchmark", "topic")}
+        names_before = {t.kind for t in before if t.kind in ("benchmark", "topic")}
+        return bool(names_after and names_before)
+
+    # -- one part -----------------------------------------------------------------------------
+
+    def _part(self, toks: list[_Token], language: str) -> Part:
+        words = tuple(t.word for t in toks if not t.kind)
+        made = "made" in words
+        models = _ordered(t.ident for t in toks if t.kind == "model" and not (made and self._is_vendor(t)))
+        entities = _ordered(t.ident for t in toks if t.kind == "entity")
+        orgs = _ordered(f"org:{t.surface}" for t in toks if t.kind == "model" and made and self._is_vendor(t))
+        benchmarks = _ordered(t.ident for t in toks if t.kind == "benchmark")
+        topics = _ordered(t.ident for t in toks if t.kind == "topic")
+        asks = frozenset(w for w in words if w in QUESTION_WORDS)
+        figures = any(w in SCORE_WORDS | RANK_WORDS | VERDICT_WORDS for w in words)
+        topic_only = not benchmarks and bool(topics) and (figures or bool(models))
+        if topic_only:
+            benchmarks = topics
+        stop = self._phrasing.stopwords(language)
+        part = Part(
+            words=words,
+            asks=asks,
+            models=models,
+            benchmarks=benchmarks,
+            entities=(*entities, *orgs),
+            topic_only=topic_only,
+        )
+        part = replace(
+            part,
+            intent=self._intent(part, words),
+            claims=self._claims(toks, part),
+            asserting="right" in words or (not asks and not (set(words) & _YES_NO) and _has_number(toks)),
+            unknown_names=self._unknown_names(words, stop),
+        )
+        return replace(part, fragment=self._is_fragment(part, stop))
+
+    def _is_vendor(self, tok: _Token) -> bool:
+        return tok.surface in self._vendor
+
+    def _intent(self, part: Part, words: tuple[str, ...]) -> Intent:
+        has = set(words).__and__
+        content = [w for w in words if w not in self._phrasing.stopwords("en")]
+        if content and set(content) <= _GREETINGS and not part.named:
+            return Intent.GREETING
+        if content and set(content) <= _THANKS and not part.named:
+            return Intent.THANKS
+        if has(VERDICT_WORDS) and (len(part.models) >= 2 or (part.models and part.benchmarks)):
+            return Intent.VERDICT
+        if has(COMPARE_WORDS) and len(part.models) >= 2 and not part.benchmarks:
+            return Intent.COMPARE
+        if part.benchmarks:
+            if has(RANK_WORDS) and (not part.models or part.asks & {"who", "which"}):
+                return Intent.RANK
+            return Intent.SCORE
+        if len(part.models) >= 2 or (has(COMPARE_WORDS) and part.models):
+            return Intent.COMPARE
+        if part.models and has(SCORE_WORDS):
+            return Intent.SCORE
+        if part.models and not part.entities and not self._substantive(words):
+            return Intent.MODEL
+        return Intent.FACT
+
+    def _substantive(self, words: tuple[str, ...]) -> bool:
+        """Words beyond names and question words: "tell me about opus" has none."""
+        stop = self._phrasing.stopwords("en") | {"about", "tell", "info", "information", "details"}
+        return any(w not in stop and w not in QUESTION_WORDS for w in words)
+
+    def _claims(self, toks: list[_Token], part: Part) -> tuple[Claim, ...]:
+        claims: list[Claim] = []
+        words = [t.word for t in toks]
+        for i, tok in enumerate(toks):
+            if tok.kind or not _NUMBER.match(tok.word):
+                continue
+            if i and words[i - 1] == "top":
+                claims.append(Claim(top=int(float(tok.word))))
+            else:
+                claims.append(Claim(value=tok.word))
+        for word, place in _ORDINALS.items():
+            if word in words and part.benchmarks:
+                claims.append(Claim(rank=place))
+        leader = self._leader_claim(toks)
+        if leader is not None:
+            claims.append(leader)
+        for direction in ("more", "less"):
+            if direction in words:
+                claims.append(Claim(direction=direction))
+        return tuple(claims)
+
+    @staticmethod
+    def _leader_claim(toks: list[_Token]) -> Claim | None:
+        """ "gemini destroys spark", "spark is better than gpt": who the question says leads."""
+        models = [(i, t.ident) for i, t in enumerate(toks) if t.kind == "model"]
+        if len(models) != 2:
+            return None
+        (i, first), (j, second) = models
+        between = {t.word for t in toks[i + 1 : j]}
+        if between & {"better", "first"}:
+            return Claim(leader=first, behind=second)
+        if between & {"worse", "last"}:
+            return Claim(leader=second, behind=first)
+        return None
+
+    def _unknown_names(self, words: tuple[str, ...], stop: frozenset[str]) -> tuple[str, ...]:
+        """Words no language pack and no knowledge entry knows: a benchmark, a product or a
+        feature the source never mentions ("charxiv", "deepseek", "voice")."""
+        return tuple(
+            w
+            for w in words
+            if w not in stop
+            and w not in self._known
+            and w not in self._phrasing.vocabulary
+            and not any(ch.isdigit() for ch in w)
+            and len(w) > 2
+        )
+
+    def _is_fragment(self, part: Part, stop: frozenset[str]) -> bool:
+        content = [w for w in part.content(stop) if w not in QUESTION_WORDS]
+        if part.words[:1] in (("and",), ("also",)) or part.words[:2] in (("what", "about"), ("how", "about")):
+            return True
+        refers = bool(set(part.words) & _REFERRING)
+        if not part.named:
+            return len(content) <= _FRAGMENT_WORDS or refers
+        only_names = not [w for w in content if w not in SCORE_WORDS]
+        return only_names and len(part.words) <= _FRAGMENT_WORDS + 2
+
+    # -- borrowing ----------------------------------------------------------------------------
+
+    def _borrowing(self, parts: list[Part], previous: Query | None) -> list[Part]:
+        out: list[Part] = []
+        for i, part in enumerate(parts):
+            earlier = out[i - 1] if i else (previous.parts[-1] if previous is not None else None)
+            if earlier is not None and (part.fragment or (i and not part.models)):
+                part = part.borrowing(earlier)
+                part = replace(part, intent=self._intent(part, part.words))
+            out.append(part)
+        return out
+
+
+def _ordered(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _has_number(toks: list[_Token]) -> bool:
+    return any(not t.kind and _NUMBER.match(t.word) for t in toks)
