@@ -1,8 +1,19 @@
 # Muse Bot — the self-hosting image. Build: `docker compose build` (or `docker build -t musebot .`).
+# Needs BuildKit (the default builder of Docker 23 and newer; on Docker 20.10 set
+# DOCKER_BUILDKIT=1 for `docker build`; Compose v2 always uses it).
 #
-# Two stages: `build` turns the checkout into a wheel (the knowledge base is bundled in it as
-# bot/_knowledge) and installs it with its dependencies into /opt/venv; the final stage is the
-# slim base plus that venv, run as an unprivileged user. No compilers, no pip cache, no tests.
+# Two stages. `build`: the dependencies first, in a layer of their own, from the hash-pinned
+# locks generated from pyproject.toml (requirements.lock, requirements-build.lock; see .ci/lock),
+# so a code change reinstalls nothing and two builds a day apart get the same libraries; then
+# the checkout as a wheel (the knowledge base bundled in it as bot/_knowledge), installed
+# without dependencies into the same venv. The final stage is the slim base plus that venv, run
+# as an unprivileged user. No compilers, no pip cache, no tests, no build tools.
+#
+# Behind a TLS-intercepting proxy, pass your CA bundle (PEM, the public CAs included, e.g. the
+# system bundle) as the build secret `ca_bundle`: pip in the build stage trusts it, and it is
+# never written to a layer:
+#   docker build --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt -t musebot .
+# (With Compose: CA_BUNDLE=/path/to/bundle.pem in .env; see docker-compose.yml.)
 #
 # Configuration comes from the environment (docker compose passes `.env`); nothing secret is
 # baked in. State (SQLite) lives in the /data volume. The bundled knowledge base is used unless
@@ -13,15 +24,29 @@
 # Both stages must use the same base: the venv's interpreter is a symlink into it.
 FROM python:3.11-slim-bookworm AS build
 
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_NO_INPUT=1
+
 WORKDIR /src
-# Only what the wheel is built from (see .dockerignore); README.md is the package's readme.
+# The dependency layer: rebuilt only when a lock changes. The CA bundle, when given, is a
+# BuildKit secret mounted for this one command at /run/secrets/ca_bundle.
+COPY requirements.lock requirements-build.lock ./
+RUN --mount=type=secret,id=ca_bundle \
+    if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi \
+ && python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --require-hashes --no-deps --only-binary=:all: -r requirements.lock \
+ && python -m venv /opt/build \
+ && /opt/build/bin/pip install --require-hashes --no-deps -r requirements-build.lock
+
+# The code layer. Only what the wheel is built from (see .dockerignore); README.md is the
+# package's readme. No network from here on.
 COPY pyproject.toml README.md ./
 COPY bot/ bot/
 COPY knowledge/ knowledge/
-
-RUN pip wheel --no-cache-dir --disable-pip-version-check --no-deps --wheel-dir /wheels . \
- && python -m venv /opt/venv \
- && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check /wheels/musebot-*.whl
+RUN /opt/build/bin/pip wheel --no-deps --no-build-isolation --no-index --wheel-dir /wheels . \
+ && /opt/venv/bin/pip install --no-deps --no-index /wheels/musebot-*.whl \
+ && /opt/venv/bin/pip check
 
 
 FROM python:3.11-slim-bookworm
@@ -49,7 +74,8 @@ COPY --from=build /opt/venv /opt/venv
 USER 10001:10001
 WORKDIR /home/musebot
 
-# Build matplotlib's font cache now, so the first chart doesn't pay for it.
+# Build matplotlib's font cache now, so the first chart doesn't pay for it (and a read-only
+# root filesystem, as in docker-compose.yml, has nothing left to write there).
 RUN python -c "import matplotlib.font_manager" \
  && musebot knowledge check
 
@@ -58,8 +84,9 @@ VOLUME ["/data"]
 # only when WEBHOOK_URL is set. Long polling (the default) needs no inbound port.
 EXPOSE 8080 8443
 
+# HEALTH_PORT=0 switches the health server off, and with it this check: it then passes.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
-    CMD ["musebot", "health"]
+    CMD ["/bin/sh", "-c", "if [ \"${HEALTH_PORT:-8080}\" = 0 ]; then echo \"HEALTH_PORT=0: health server switched off\"; else exec musebot health; fi"]
 
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["musebot"]

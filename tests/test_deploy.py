@@ -12,6 +12,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,6 +103,58 @@ def test_final_stage_gets_the_venv_from_the_build_stage_and_installs_nothing(
     assert "/opt/venv/bin" in _env(final_stage)["PATH"]
 
 
+def test_dependencies_have_their_own_layer_from_the_hash_pinned_locks(dockerfile: str) -> None:
+    build = _stages(dockerfile)[0]
+    order = [(kw, args) for kw, args in build if kw in {"COPY", "RUN"}]
+    copies = [i for i, (kw, args) in enumerate(order) if kw == "COPY"]
+    first_code = next(i for i in copies if "bot/" in order[i][1].split())
+    locks = next(i for i in copies if "requirements.lock" in order[i][1].split())
+    install = next(i for i, (kw, args) in enumerate(order) if kw == "RUN" and "requirements.lock" in args)
+    assert locks < install < first_code, "dependencies are installed before any code is copied"
+    assert "--require-hashes" in order[install][1]
+    assert "requirements-build.lock" in order[install][1], "the build backend is pinned too"
+    # The code layer installs the wheel alone and downloads nothing.
+    code_runs = [args for kw, args in order[first_code:] if kw == "RUN"]
+    assert code_runs and all("--no-index" in args for args in code_runs), code_runs
+
+
+def _pins(lock: str) -> dict[str, str]:
+    text = (ROOT / lock).read_text(encoding="utf-8")
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\$", text, flags=re.MULTILINE))
+    # Every pin carries at least one hash (pip --require-hashes insists).
+    blocks = re.split(r"^(?=[A-Za-z0-9_.-]+==)", text, flags=re.MULTILINE)[1:]
+    assert all("--hash=sha256:" in block for block in blocks), lock
+    return {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in pins.items()}
+
+
+def test_the_locks_pin_every_dependency_of_pyproject() -> None:
+    """Static and offline; `.ci/lock --check` re-resolves against PyPI and compares."""
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for lock, requirements in (
+        ("requirements.lock", project["project"]["dependencies"]),
+        ("requirements-build.lock", project["build-system"]["requires"]),
+    ):
+        pins = _pins(lock)
+        for line in requirements:
+            requirement = Requirement(line)
+            name = re.sub(r"[-_.]+", "-", requirement.name).lower()
+            assert name in pins, f"{lock} lacks {name}: run .ci/lock"
+            assert requirement.specifier.contains(pins[name]), f"{lock}: {name}=={pins[name]} vs {line}"
+
+
+def test_a_ca_bundle_reaches_the_build_only_as_a_secret(dockerfile: str, compose: dict[str, Any]) -> None:
+    runs = [args for kw, args in _instructions(dockerfile) if kw == "RUN"]
+    assert any(args.startswith("--mount=type=secret,id=ca_bundle") for args in runs)
+    for keyword, args in _instructions(dockerfile):
+        if keyword in {"COPY", "ADD"}:
+            assert not re.search(r"\.(pem|crt)\b|ca.?bundle", args, re.IGNORECASE), args
+    assert compose["services"]["bot"]["build"]["secrets"] == ["ca_bundle"]
+    # Optional: without CA_BUNDLE an empty file, so a plain `docker compose up -d` just works.
+    assert compose["secrets"]["ca_bundle"] == {"file": "${CA_BUNDLE:-/dev/null}"}
+
+
 def test_runs_as_an_unprivileged_user(final_stage: list[tuple[str, str]]) -> None:
     users = _args(final_stage, "USER")
     assert users, "the final stage must switch away from root"
@@ -110,9 +163,34 @@ def test_runs_as_an_unprivileged_user(final_stage: list[tuple[str, str]]) -> Non
     assert user == "10001", "a fixed high uid, so volume ownership is predictable"
 
 
-def test_runs_musebot_with_a_healthcheck_that_needs_no_curl(final_stage: list[tuple[str, str]]) -> None:
+def _run_healthcheck(script: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """The healthcheck's shell line, with a stand-in `musebot` on PATH that exits 7."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "musebot"
+    fake.write_text('#!/bin/sh\necho "musebot $*"\nexit 7\n', encoding="utf-8")
+    fake.chmod(0o755)
+    environment = {"PATH": f"{bin_dir}:/usr/bin:/bin", **env}
+    return subprocess.run(["/bin/sh", "-c", script], env=environment, capture_output=True, text=True)
+
+
+def _check_healthcheck_script(script: str, tmp_path: Path) -> None:
+    # It is `musebot health` (no curl in the image)...
+    for env in ({}, {"HEALTH_PORT": "8080"}, {"HEALTH_PORT": ""}):
+        ran = _run_healthcheck(script, tmp_path, **env)
+        assert (ran.returncode, ran.stdout.strip()) == (7, "musebot health"), (env, ran)
+    # ...except with the health server switched off: then it passes, and says why.
+    off = _run_healthcheck(script, tmp_path, HEALTH_PORT="0")
+    assert off.returncode == 0 and "HEALTH_PORT=0" in off.stdout, off
+
+
+def test_runs_musebot_with_a_healthcheck_that_needs_no_curl(
+    final_stage: list[tuple[str, str]], tmp_path: Path
+) -> None:
     (healthcheck,) = _args(final_stage, "HEALTHCHECK")
-    assert json.loads(healthcheck.split(" CMD ", 1)[1]) == ["musebot", "health"]
+    command = json.loads(healthcheck.split(" CMD ", 1)[1])
+    assert command[:2] == ["/bin/sh", "-c"] and len(command) == 3, command
+    _check_healthcheck_script(command[2], tmp_path)
     assert [json.loads(a) for a in _args(final_stage, "ENTRYPOINT")] == [["musebot"]]
     assert [json.loads(a) for a in _args(final_stage, "CMD")] == [["run"]]
     assert _args(final_stage, "STOPSIGNAL") == ["SIGTERM"]
@@ -212,7 +290,16 @@ def test_dockerignore_keeps_secrets_and_clutter_out_of_the_context(
 
 
 @pytest.mark.parametrize(
-    "path", ["pyproject.toml", "README.md", "bot/cli.py", "bot/telegram/app.py", "knowledge/models.yaml"]
+    "path",
+    [
+        "pyproject.toml",
+        "requirements.lock",
+        "requirements-build.lock",
+        "README.md",
+        "bot/cli.py",
+        "bot/channels/telegram/app.py",
+        "knowledge/models.yaml",
+    ],
 )
 def test_dockerignore_keeps_what_the_wheel_is_built_from(
     path: str, ignore_rules: list[tuple[bool, re.Pattern[str]]]
@@ -286,19 +373,69 @@ def test_compose_file_matches_the_compose_specification(compose: dict[str, Any])
 
 def test_bot_service_restarts_keeps_its_data_and_reports_health(compose: dict[str, Any]) -> None:
     bot = compose["services"]["bot"]
-    assert bot["build"] in (".", {"context": "."})
+    assert bot["build"]["context"] == "."
     assert bot["image"] == "musebot:latest"
+    # Built here, never pulled: no registry has a `musebot` image.
+    assert bot["pull_policy"] == "build"
     env_files = bot["env_file"] if isinstance(bot["env_file"], list) else [bot["env_file"]]
     assert ".env" in [e if isinstance(e, str) else e["path"] for e in env_files]
     assert bot["restart"] in {"unless-stopped", "always"}
     assert "musebot-data:/data" in bot["volumes"]
     # Named as is (no project prefix): the README's backup line mounts `musebot-data`.
     assert compose["volumes"]["musebot-data"]["name"] == "musebot-data"
-    assert bot["healthcheck"]["test"] == ["CMD", "musebot", "health"]
     assert bot["stop_grace_period"] == "15s"
     assert bot["logging"]["driver"] == "json-file" and "max-size" in bot["logging"]["options"]
     assert "profiles" not in bot, "the bot runs with a plain `docker compose up -d`"
-    assert "environment" not in bot, "configuration comes from .env only"
+    # Configuration comes from .env; the compose file adds only what the stack itself implies.
+    assert set(bot["environment"]) == {"LLM_MODEL", "MPLCONFIGDIR"}
+    assert bot["environment"]["MPLCONFIGDIR"].startswith("/tmp/")
+
+
+def test_the_healthcheck_is_the_images_and_fast_at_start(
+    compose: dict[str, Any], final_stage: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    check = compose["services"]["bot"]["healthcheck"]
+    kind, script = check["test"]
+    assert kind == "CMD-SHELL"
+    # `$$` reaches the container's shell as `$`: the variable is read there, not by Compose.
+    assert "${HEALTH_PORT" not in script.replace("$${", "")
+    container_script = script.replace("$$", "$")
+    _check_healthcheck_script(container_script, tmp_path)
+    (healthcheck,) = _args(final_stage, "HEALTHCHECK")
+    assert json.loads(healthcheck.split(" CMD ", 1)[1])[2] == container_script, "one check, two places"
+    assert check["start_interval"] == "2s" and check["interval"] == "30s"
+
+
+class _ComposeLoader(yaml.SafeLoader):
+    """YAML with Compose's merge tags (`!reset`, `!override`) as plain values."""
+
+
+_ComposeLoader.add_multi_constructor("!", lambda loader, tag, node: {"tag": tag})
+
+
+def test_the_old_engine_file_only_drops_start_interval() -> None:
+    text = (ROOT / "docker-compose.old-engine.yml").read_text(encoding="utf-8")
+    override = yaml.load(text, Loader=_ComposeLoader)
+    assert override == {"services": {"bot": {"healthcheck": {"start_interval": {"tag": "reset"}}}}}
+    assert "COMPOSE_FILE=docker-compose.yml:docker-compose.old-engine.yml" in text
+
+
+def test_hardened_by_default(compose: dict[str, Any]) -> None:
+    bot = compose["services"]["bot"]
+    assert bot["read_only"] is True
+    assert [t.split(":")[0] for t in bot["tmpfs"]] == ["/tmp"]
+    assert bot["cap_drop"] == ["ALL"] and "cap_add" not in bot
+    assert bot["security_opt"] == ["no-new-privileges:true"]
+
+
+def test_the_host_is_reachable_as_host_docker_internal(compose: dict[str, Any]) -> None:
+    assert "host.docker.internal:host-gateway" in compose["services"]["bot"]["extra_hosts"]
+
+
+def test_the_bot_and_the_pull_service_agree_on_the_ollama_model(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    pulled = services["ollama-pull"]["command"][1]
+    assert services["bot"]["environment"]["LLM_MODEL"] == pulled == "${LLM_MODEL:-llama3.2}"
 
 
 def test_ollama_is_optional_behind_a_profile(compose: dict[str, Any]) -> None:

@@ -517,11 +517,14 @@ class FakeBotAPI:
         clock: Callable[[], float] = time.monotonic,
         strict_chats: bool = False,
         first_update_id: int = 1,
+        host: str = "127.0.0.1",
     ) -> None:
         """Configure the fake; nothing listens until :meth:`start`.
 
         ``strict_chats``: unknown chat ids answer "chat not found" instead of being created on
         the fly.  ``clock`` drives flood control and call timestamps so tests can fake time.
+        ``host``: the address to listen on; another local address (a Docker bridge's) lets a
+        bot in a container reach the fake.
         """
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -571,18 +574,19 @@ class FakeBotAPI:
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._host = host
         self._port: int | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        """Bind 127.0.0.1 on a free port and start serving."""
+        """Bind the host (127.0.0.1 unless told) on a free port and start serving."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", r"/bot{token:[^/]+}/{method:[^/]+}", self._handle_method)
         app.router.add_route("*", r"/file/bot{token:[^/]+}/{path:.+}", self._handle_file)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self._host, 0)
         await site.start()
         server = site._server
         assert server is not None
@@ -612,10 +616,10 @@ class FakeBotAPI:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>``; PTB wants ``f"{url}/bot"`` as base_url."""
+        """``http://<host>:<port>``; PTB wants ``f"{url}/bot"`` as base_url."""
         if self._port is None:
             raise RuntimeError("FakeBotAPI is not started")
-        return f"http://127.0.0.1:{self._port}"
+        return f"http://{self._host}:{self._port}"
 
     @property
     def base_url(self) -> str:
