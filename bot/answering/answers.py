@@ -90,6 +90,7 @@ class Answerers:
         if score.note and say.language == "en" and set(part.words) & {"rank", "top", "first", "place"}:
             note = f" {score.note}"
         asked = {w for w in part.words if w in _MODE_WORDS}
+        asked |= {e.removesuffix("-mode") for e in part.entities if e.endswith("-mode")}
         if not asked:
             return note
         if score.mode is None:

@@ -29,7 +29,7 @@ from bot.answering.lexicon import MentionIndex
 from bot.answering.parser import Parser
 from bot.answering.prompt import build_messages, relevant_source_ids
 from bot.answering.query import Intent, Part, Query
-from bot.answering.retrieval import CuratedRetriever, Hit, Retriever
+from bot.answering.retrieval import CuratedRetriever, Retriever
 from bot.answering.words import Speller, tokens
 from bot.i18n import Speaker, speaker
 from bot.knowledge import Entry, KnowledgeBase
@@ -41,6 +41,8 @@ _LOG = logging.getLogger(__name__)
 # A safety net for every caller; the conversation cuts earlier, at MAX_QUESTION_CHARS, and says so.
 MAX_QUESTION_CHARS = 10_000
 CONFIDENCE_THRESHOLD = 0.5
+OWNED_THRESHOLD = 0.3  # among the entries about a named person, organisation or surface
+UNNAMED_THRESHOLD = 0.6  # for a question that names nothing the knowledge base holds
 SUGGEST_THRESHOLD = 0.4
 OVERVIEW_ENTRY = "what-is-muse-spark"
 _FOLLOW_UP_DEPTH = 3
@@ -75,6 +77,7 @@ class Engine:
         self.retriever = retriever or CuratedRetriever(kb, self.speller)
         self.parser = Parser(kb, self.mentions, self.speller)
         self.answerers = Answerers(kb, self.comparer)
+        self._trigger_cache: dict[tuple[str, str], list[tuple[str, frozenset[str]]]] = {}
 
     def _vocabulary(self) -> set[str]:
         words = set(self.mentions.vocabulary)
@@ -85,6 +88,10 @@ class Engine:
         for pack in packs().values():
             for phrases in pack.concepts.values():
                 words.update(w for p in phrases for w in tokens(p))
+        for language in self.kb.translations.languages():  # the words of the translated entries too
+            for kind in ("entries", "unknowns"):
+                for item in self.kb.translations.items(language, kind):
+                    words.update(tokens(" ".join(str(v) for v in item.model_dump().values())))
         return words
 
     # -- the public calls ---------------------------------------------------------------------
@@ -166,8 +173,6 @@ class Engine:
             return self._fallback(say, greeting=True)
         if intents <= {Intent.THANKS}:
             return Answer(say(texts.YOU_ARE_WELCOME), "fallback", subject="greeting", language=say.language)
-        if not query.on_topic:
-            return self._fallback(say)
         pieces: list[Piece] = []
         for part in query.parts:
             piece = self._part(part, query, say)
@@ -179,6 +184,9 @@ class Engine:
         a = self.answerers
         if part.intent in (Intent.GREETING, Intent.THANKS):
             return None
+        unknown = self._known_unknown(part, query)
+        if unknown is not None:
+            return a.unknown(unknown, say)
         if part.intent is Intent.SCORE and not part.benchmarks:
             return self._model_figures(part, say)
         structured = {
@@ -205,66 +213,68 @@ class Engine:
         return self.answerers.compare(part, say)
 
     def _fact(self, part: Part, query: Query, say: Speaker) -> Piece | None:
-        unknown = self._known_unknown(part, query)
-        if unknown is not None:
-            return self.answerers.unknown(unknown, say)
+        """Prose: the entry that answers the part; or, for a question about the bot's subject
+        that no entry answers, a plain "the source doesn't say" naming what was asked."""
         entry = self._entry_for(part, query)
-        if part.unknown_names and (entry is None or not self._covers(entry, part.unknown_names)):
-            return self.answerers.not_in_source(" ".join(part.unknown_names), say)
         if entry is not None:
             return self.answerers.entry(entry, say)
+        if not query.on_topic:
+            return None
+        if part.unknown_names:
+            return self.answerers.not_in_source(" ".join(part.unknown_names), say)
         if part.models and not part.entities:
             return self.answerers.model(part, say)
         return None
 
     def _known_unknown(self, part: Part, query: Query) -> str | None:
-        """A curated "the source doesn't give that" whose trigger the question contains."""
-        words = f" {' '.join(part.words)} "
+        """A curated "the source doesn't give that" whose trigger the question contains: as
+        typed (the trigger's words in a row), or, for a trigger of two or more meaningful words,
+        all of them in the part in any order ("when will the weights be released")."""
         raw = f" {' '.join(tokens(query.text))} "
+        said = set(part.words)
         for unknown in self.kb.unknowns.values():
-            triggers = list(unknown.triggers)
-            translated = self.kb.translations.get(query.language, "unknowns", unknown.id)
-            triggers += getattr(translated, "triggers", [])
-            for trigger in triggers:
-                key = f" {' '.join(tokens(trigger))} "
-                if key.strip() and (key in words or key in raw):
+            for typed, meaningful in self._triggers(unknown.id, query.language):
+                if typed in raw or (len(meaningful) >= 2 and meaningful <= said):
                     return unknown.id
         return None
 
+    def _triggers(self, unknown_id: str, language: str) -> list[tuple[str, frozenset[str]]]:
+        """Each trigger as typed (padded tokens) and as the set of its meaningful canonical words."""
+        key = (unknown_id, language)
+        if key not in self._trigger_cache:
+            unknown = self.kb.unknowns[unknown_id]
+            found = [(p, "en") for p in unknown.triggers]
+            translated = self.kb.translations.get(language, "unknowns", unknown_id)
+            found += [(p, language) for p in getattr(translated, "triggers", [])]
+            self._trigger_cache[key] = [
+                (f" {' '.join(tokens(p))} ", self._meaningful(p, lang)) for p, lang in found if tokens(p)
+            ]
+        return self._trigger_cache[key]
+
+    def _meaningful(self, phrase: str, language: str) -> frozenset[str]:
+        stop = self.parser.stopwords(language)
+        words = self.parser.canonical(phrase, language, names=False)
+        return frozenset(w for w in words if w not in stop and not w.isdigit())
+
     def _entry_for(self, part: Part, query: Query) -> Entry | None:
         """The entry that answers the part and passes the subject check: when the part names a
-        person, an organisation or a surface, the entry must be about it."""
-        for hit in self._search(part, query):
-            if hit.confidence < CONFIDENCE_THRESHOLD:
-                break
-            if self._about(hit.entry, part):
-                return hit.entry
-        return None
-
-    def _search(self, part: Part, query: Query) -> list[Hit]:
-        names = [*self._names(part), *part.words]
-        if query.language != "en":
-            names.append(query.text)
-        return self.retriever.search(" ".join(names), limit=5)
+        person, an organisation or a surface, the entry is one about it. Without any name, the
+        bar is higher: a question that only sounds like the subject ("is the store open") must
+        match an entry well to be answered from it."""
+        text = " ".join([*self._names(part), *part.words, *([query.text] if query.language != "en" else [])])
+        owned = [e for n in part.entities if n in self.kb.entities for e in self.kb.entities[n].entries]
+        if owned:
+            hits = self.retriever.search(text, limit=1, among=owned)
+            return hits[0].entry if hits and hits[0].confidence >= OWNED_THRESHOLD else None
+        bar = CONFIDENCE_THRESHOLD if part.named else UNNAMED_THRESHOLD
+        hits = self.retriever.search(text, limit=1)
+        return hits[0].entry if hits and hits[0].confidence >= bar else None
 
     def _names(self, part: Part) -> list[str]:
         found = [self.kb.models[m].name for m in part.models]
         found += [self.kb.benchmarks[b].name for b in part.benchmarks]
         found += [self.kb.entities[e].name for e in part.entities if e in self.kb.entities]
         return found
-
-    def _about(self, entry: Entry, part: Part) -> bool:
-        people = [self.kb.entities[e] for e in part.entities if e in self.kb.entities]
-        if not people:
-            return True
-        text = " ".join((entry.title, entry.answer, entry.detail)).lower()
-        return any(entry.id in n.entries or n.name.lower() in text for n in people)
-
-    def _covers(self, entry: Entry, words: Sequence[str]) -> bool:
-        vocabulary = set(
-            tokens(" ".join((entry.title, entry.answer, entry.detail, *entry.questions, *entry.keywords)))
-        )
-        return all(w in vocabulary for w in words)
 
     # -- composing answers ----------------------------------------------------------------------
 

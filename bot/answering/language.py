@@ -119,7 +119,7 @@ def _by_cues(words: list[str]) -> str | None:
         ((len({w for w in words if w in cues}), code) for code, cues in _cues().items()), reverse=True
     )
     (best, code), (second, _) = counts[0], counts[1]
-    if best >= 1 and best >= second + 1 and (code != "en" or best >= second + 2):
+    if best >= 1 and best > second:
         return code
     return None
 

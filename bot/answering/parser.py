@@ -120,6 +120,13 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
 _SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 _FRAGMENT_WORDS = 4
+_CONNECTIVES = frozenset({"and", "also", "in", "on", "for", "what", "about", "how", "the", "at", "with"})
+# Words that alone make a question about the bot's subject, even with no model named.
+DOMAIN_WORDS = frozenset(
+    {"api", "weights", "open", "closed", "source", "benchmark", "benchmarks", "llm", "compute",
+     "agents", "parallel", "parameters", "tokens", "rollout", "available", "fine", "tune", "download",
+     "price", "free", "users", "health", "vision", "coding", "model", "models", "ai"}
+)
 
 
 @dataclass(frozen=True)
@@ -175,15 +182,19 @@ class Parser:
         if not parts:
             return Query(text, (Part(()),), language, on_topic=False)
         parts = self._borrowing(parts, previous)
-        stop = self._phrasing.stopwords(language)
         task = any(w in TASK_WORDS for w in parts[0].words[:3])
-        on_topic = any(p.named or self._domain(p, stop) for p in parts)
+        on_topic = any(p.named or set(p.words) & DOMAIN_WORDS for p in parts)
         return Query(text, tuple(parts), language, task=task, on_topic=on_topic)
 
-    def _domain(self, part: Part, stop: frozenset[str]) -> bool:
-        """Whether a part without names still speaks of the knowledge base's subject."""
-        content = [w for w in part.content(stop) if w not in QUESTION_WORDS]
-        return bool(content) and sum(w in self._speller.vocabulary for w in content) * 2 > len(content)
+    def canonical(self, text: str, language: str, *, names: bool = True) -> list[str]:
+        """A phrase's words as the parser reads them (for matching curated triggers); `names`
+        False leaves out the words of model, benchmark and entity names."""
+        toks = self._tokens(text, language)
+        found = [t.word for t in toks if not t.kind]
+        return found + [w for t in toks if t.kind for w in t.word.split()] if names else found
+
+    def stopwords(self, language: str) -> frozenset[str]:
+        return self._phrasing.stopwords(language)
 
     # -- tokens -------------------------------------------------------------------------------
 
@@ -255,7 +266,8 @@ class Parser:
         topics = _ordered(t.ident for t in toks if t.kind == "topic")
         asks = frozenset(w for w in words if w in QUESTION_WORDS)
         figures = any(w in SCORE_WORDS | RANK_WORDS | VERDICT_WORDS for w in words)
-        topic_only = not benchmarks and bool(topics) and (figures or bool(models))
+        lone_topic = bool(topics) and not models and not [w for w in words if w not in _CONNECTIVES]
+        topic_only = not benchmarks and bool(topics) and (figures or lone_topic)
         if topic_only:
             benchmarks = topics
         stop = self._phrasing.stopwords(language)
@@ -288,19 +300,32 @@ class Parser:
             return Intent.THANKS
         if has(VERDICT_WORDS) and (len(part.models) >= 2 or (part.models and part.benchmarks)):
             return Intent.VERDICT
-        if has(COMPARE_WORDS) and len(part.models) >= 2 and not part.benchmarks:
-            return Intent.COMPARE
+        modes = [e for e in part.entities if self._kind(e) == "mode"]
+        if has(COMPARE_WORDS) and len(part.models) >= 2 and not part.benchmarks and not modes:
+            return Intent.COMPARE if self._share_figures(part.models) else Intent.FACT
         if part.benchmarks:
             if has(RANK_WORDS) and (not part.models or part.asks & {"who", "which"}):
                 return Intent.RANK
             return Intent.SCORE
-        if len(part.models) >= 2 or (has(COMPARE_WORDS) and part.models):
-            return Intent.COMPARE
+        comparable = [*part.models, "muse-spark"] if len(part.models) == 1 else list(part.models)
+        if (len(part.models) >= 2 or (has(COMPARE_WORDS) and part.models)) and not modes:
+            return Intent.COMPARE if self._share_figures(comparable) else Intent.FACT
         if part.models and has(SCORE_WORDS):
             return Intent.SCORE
         if part.models and not part.entities and not self._substantive(words):
             return Intent.MODEL
         return Intent.FACT
+
+    def _kind(self, entity: str) -> str:
+        found = self._kb.entities.get(entity)
+        return found.kind if found is not None else "org"
+
+    def _share_figures(self, models: Sequence[str]) -> bool:
+        """Whether a table of these models would hold a benchmark both have a figure on."""
+        distinct = list(dict.fromkeys(models))
+        return len(distinct) >= 2 and any(
+            sum(b.score_for(m) is not None for m in distinct) >= 2 for b in self._kb.benchmarks.values()
+        )
 
     def _substantive(self, words: tuple[str, ...]) -> bool:
         """Words beyond names and question words: "tell me about opus" has none."""

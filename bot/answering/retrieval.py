@@ -38,7 +38,7 @@ class Hit:
 
 
 class Retriever(Protocol):
-    def search(self, question: str, *, limit: int = 3) -> list[Hit]: ...
+    def search(self, question: str, *, limit: int = 3, among: Sequence[str] = ()) -> list[Hit]: ...
 
 
 class _Fts5Index:
@@ -73,7 +73,7 @@ class PlainRetriever:
         texts = [(e.title, e.answer, e.detail) for e in entries]
         self._index = _Fts5Index(entries, texts, weights=(2.0, 1.0, 0.5))
 
-    def search(self, question: str, *, limit: int = 3) -> list[Hit]:
+    def search(self, question: str, *, limit: int = 3, among: Sequence[str] = ()) -> list[Hit]:
         words = content_tokens(question)
         hits = self._index.query(words, limit)
         if not hits:
@@ -111,13 +111,19 @@ class CuratedRetriever:
         self._idf = _inverse_document_frequency(self._vocab.values())
         self._idf_unseen = math.log(len(self._entries) + 1)
 
-    def search(self, question: str, *, limit: int = 3) -> list[Hit]:
+    def search(self, question: str, *, limit: int = 3, among: Sequence[str] = ()) -> list[Hit]:
+        """The best entries for a question, most confident first; `among` (entry ids) limits the
+        choice to those entries, all of them scored (a question about WhatsApp is answered
+        from an entry about WhatsApp)."""
         words = self._speller.correct_all(tokens(question))
         meaningful = content_tokens(words)
         if not meaningful:
             return []
-        candidates = self._index.query(meaningful, limit=max(limit, 8))
         text = " ".join(words)
+        if among:
+            candidates = [(e, 0.0) for e in self._entries if e.id in among]
+        else:
+            candidates = self._index.query(meaningful, limit=max(limit, 8))
         hits = [Hit(e, self._confidence(e, text, meaningful)) for e, _ in candidates]
         hits.sort(key=lambda h: h.confidence, reverse=True)
         return hits[:limit]

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from rapidfuzz import fuzz, process
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
-_WORD = re.compile(r"\d+(?:\.\d+)+|[a-z]+|\d+")
+_WORD = re.compile(r"\d+(?:\.\d+)+|[a-z]+|\d+|[\u0900-\u0963\u0966-\u097f]+")
 
 STOPWORDS = frozenset(
     [
@@ -138,10 +138,17 @@ STOPWORDS = frozenset(
 
 
 def normalize(text: str) -> str:
-    """Lowercase, fold accents and curly quotes, drop apostrophes ("humanity's" → "humanitys")."""
+    """Lowercase, fold accents and curly quotes, drop apostrophes ("humanity's" → "humanitys").
+
+    Accents are folded on Latin letters only ("cuándo" → "cuando"): in Devanagari the marks are
+    the vowels, so Hindi keeps them (and its danda "।" is punctuation)."""
     text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return text.replace("'", "")
+    kept: list[str] = []
+    for ch in text:
+        if unicodedata.combining(ch) and kept and kept[-1] < "\u0250":
+            continue  # an accent on a Latin letter
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)).replace("'", "")
 
 
 def tokens(text: str) -> list[str]:
