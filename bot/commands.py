@@ -16,6 +16,7 @@ from bot.answering import briefs
 from bot.answering.answer import Answer
 from bot.contemplation import ContemplateUnavailable
 from bot.conversation import Asker, Button, Conversation, Question, Reply
+from bot.i18n import LANGUAGE_NAMES, LOCALES, Speaker, speaker
 from bot.knowledge import KnowledgeError
 from bot.state.access import Standing
 
@@ -25,7 +26,7 @@ _LOG = logging.getLogger(__name__)
 _CONTEMPLATE_WORDS = frozenset({"contemplate", "contemplating", "think", "deep"})
 _FAST_WORDS = frozenset({"fast", "normal", "quick", "off"})
 
-Run = Callable[[Conversation, Asker, Sequence[str]], Awaitable[Reply]]
+Run = Callable[[Conversation, Asker, Sequence[str], Speaker], Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
@@ -40,28 +41,24 @@ class Command:
     channels: frozenset[str] = frozenset({"telegram", "terminal"})
 
 
-_BOTH = frozenset({"telegram", "terminal"})
 COMMANDS: tuple[Command, ...] = (
-    Command("start", "what I know and how to ask", in_groups=False),
-    Command("help", "how to use me"),
-    Command("compare", "models side by side: /compare muse-spark gpt-5.4, or /compare hle"),
-    Command("benchmarks", "Muse Spark's benchmark results"),
-    Command("rollout", "where and when Muse Spark arrives"),
-    Command("about", "what Muse Spark is"),
-    Command("sources", "where my facts come from, and as of when"),
-    Command("ask", "ask the language model directly: /ask QUESTION", needs_model=True),
-    Command(
-        "contemplate",
-        "several agents think it over, then one answer: /contemplate QUESTION",
-        needs_model=True,
-    ),
-    Command("mode", "how I answer in this chat: /mode contemplate or /mode fast", needs_model=True),
-    Command("cancel", "stop a contemplation in progress", needs_model=True),
-    Command("reset", "forget this chat's conversation history"),
-    Command("usage", "how many language-model questions you have left", needs_model=True),
-    Command("stats", "operator: usage and health figures", admin=True, channels=frozenset({"telegram"})),
-    Command("reload", "operator: re-read the knowledge base", admin=True),
-    Command("quit", "leave (or Ctrl-D)", channels=frozenset({"terminal"})),
+    Command("start", texts.CMD_START, in_groups=False),
+    Command("help", texts.CMD_HELP),
+    Command("compare", texts.CMD_COMPARE),
+    Command("benchmarks", texts.CMD_BENCHMARKS),
+    Command("rollout", texts.CMD_ROLLOUT),
+    Command("about", texts.CMD_ABOUT),
+    Command("sources", texts.CMD_SOURCES),
+    Command("ask", texts.CMD_ASK, needs_model=True),
+    Command("contemplate", texts.CMD_CONTEMPLATE, needs_model=True),
+    Command("mode", texts.CMD_MODE, needs_model=True),
+    Command("cancel", texts.CMD_CANCEL, needs_model=True),
+    Command("reset", texts.CMD_RESET),
+    Command("usage", texts.CMD_USAGE, needs_model=True),
+    Command("language", texts.CMD_LANGUAGE),
+    Command("stats", texts.CMD_STATS, admin=True, channels=frozenset({"telegram"})),
+    Command("reload", texts.CMD_RELOAD, admin=True),
+    Command("quit", texts.CMD_QUIT, channels=frozenset({"terminal"})),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 
@@ -83,123 +80,149 @@ async def run(conversation: Conversation, name: str, args: Sequence[str], asker:
     command = BY_NAME.get(name.lower())
     if command is None or asker.channel not in command.channels:
         return None
+    say = speaker(conversation.language_for(asker))
     if command.admin and not conversation.policy.is_admin(asker.user_id):
-        return Reply(Answer(texts.ADMIN_ONLY, "fallback")) if asker.private else Reply(Answer("", "fallback"))
-    return await _RUNNERS[command.name](conversation, asker, args)
+        return Reply(_note(say(texts.ADMIN_ONLY) if asker.private else "", say))
+    return await _RUNNERS[command.name](conversation, asker, args, say)
 
 
-def help_text(conversation: Conversation, asker: Asker) -> str:
-    """The commands this chat can use, one a line."""
+def _note(text: str, say: Speaker) -> Answer:
+    return Answer(text, "fallback", language=say.language)
+
+
+def help_text(conversation: Conversation, asker: Asker, say: Speaker) -> str:
+    """The commands this chat can use, one a line, in the chat's language."""
     commands = available(
         asker.channel,
         group=not asker.private,
         model=conversation.engine.llm is not None,
         admin=conversation.policy.is_admin(asker.user_id),
     )
-    lines = [f"/{c.name} — {c.description}" for c in commands if c.name != "start"]
-    return f"{texts.HELP_HEAD}\n\n" + "\n".join(lines) + f"\n\n{texts.HELP_GROUPS}"
+    lines = [f"/{c.name} — {say(c.description)}" for c in commands if c.name != "start"]
+    return f"{say(texts.HELP_HEAD)}\n\n" + "\n".join(lines) + f"\n\n{say(texts.HELP_GROUPS)}"
 
 
 # --- knowledge commands -----------------------------------------------------------------------
 
 
-async def _start(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
-    buttons = tuple(Button(q, f"ask:{i}") for i, q in enumerate(texts.EXAMPLES))
-    return Reply(briefs.welcome(conv.engine.kb), buttons=buttons)
+async def _start(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
+    buttons = tuple(Button(say(q), f"ask:{i}") for i, q in enumerate(texts.EXAMPLES))
+    return Reply(briefs.welcome(conv.engine.kb, say), buttons=buttons)
 
 
-async def _help(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
-    return Reply(Answer(help_text(conv, asker), "knowledge"))
+async def _help(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
+    return Reply(Answer(help_text(conv, asker, say), "knowledge", language=say.language))
 
 
-async def _compare(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+async def _compare(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     return Reply(conv.engine.compare(list(args)))
 
 
-async def _benchmarks(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
-    return Reply(briefs.benchmarks(conv.engine.kb))
+async def _benchmarks(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
+    return Reply(briefs.benchmarks(conv.engine.kb, say))
 
 
-async def _rollout(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+async def _rollout(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     kb = conv.engine.kb
-    return Reply(briefs.rollout(kb) or conv.engine.lookup("where is muse spark rolling out"))
+    return Reply(briefs.rollout(kb, say) or conv.engine.lookup("where is muse spark rolling out"))
 
 
-async def _about(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
-    return Reply(briefs.about(conv.engine.kb) or conv.engine.lookup("what is muse spark"))
+async def _about(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
+    return Reply(briefs.about(conv.engine.kb, say) or conv.engine.lookup("what is muse spark"))
 
 
-async def _sources(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
-    return Reply(briefs.sources(conv.engine.kb))
+async def _sources(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
+    return Reply(briefs.sources(conv.engine.kb, say))
 
 
 # --- conversation commands ----------------------------------------------------------------------
 
 
-async def _ask(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+async def _ask(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     question = " ".join(args).strip()
     if not question:
-        return Reply(Answer(texts.ASK_USAGE, "fallback"))
+        return Reply(_note(say(texts.ASK_USAGE), say))
     return await conv.turn(Question(question, asker, force="model"))
 
 
-async def _contemplate(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+async def _contemplate(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     question = " ".join(args).strip()
     if not question:
-        return Reply(Answer(texts.CONTEMPLATE_USAGE, "fallback"))
+        return Reply(_note(say(texts.CONTEMPLATE_USAGE), say))
     return await conv.turn(Question(question, asker, force="contemplate"))
 
 
-async def _mode(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+async def _mode(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     choice = (args[0] if args else "").lower()
     if choice in _CONTEMPLATE_WORDS:
         try:
             plan = conv.contemplator().plan()
         except ContemplateUnavailable as exc:
-            return Reply(Answer(str(exc), "fallback"))
+            return Reply(_note(say(str(exc)), say))
         conv.set_mode(asker, "contemplate")
-        text = texts.MODE_CONTEMPLATE_ON.format(agents=len(plan.agents), cost=plan.cost)
+        text = say(texts.MODE_CONTEMPLATE_ON, agents=len(plan.agents), cost=plan.cost)
     elif choice in _FAST_WORDS:
         conv.set_mode(asker, "fast")
-        text = texts.MODE_FAST_ON
+        text = say(texts.MODE_FAST_ON)
     else:
-        text = texts.MODE_NOW.format(mode=conv.mode(asker))
-    return Reply(Answer(text, "fallback"))
+        text = say(texts.MODE_NOW, mode=conv.mode(asker))
+    return Reply(_note(text, say))
 
 
-async def _cancel(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+async def _cancel(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     """Stop this conversation's contemplation; its status line then says it was cancelled."""
     if not conv.jobs.running(asker.key):
-        return Reply(Answer(texts.NOTHING_TO_CANCEL, "fallback"))
+        return Reply(_note(say(texts.NOTHING_TO_CANCEL), say))
     owner = conv.jobs.owner(asker.key)
     if not asker.private and owner is not None and asker.user_id != owner:
-        return Reply(Answer(texts.NOT_YOURS, "fallback"))
+        return Reply(_note(say(texts.NOT_YOURS), say))
     conv.jobs.cancel(asker.key)
     return Reply(Answer("", "fallback"))
 
 
-async def _reset(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+async def _reset(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     conv.store.forget(asker.chat_id, thread_id=asker.thread_id)
-    return Reply(Answer(texts.FORGOTTEN, "fallback"))
+    return Reply(_note(say(texts.FORGOTTEN), say))
 
 
-async def _usage(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+async def _usage(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     """Your own model counters and limits (and the group's, asked in a group)."""
     standing = conv.policy.standing(asker.spender, asker.chat_id, private=asker.private)
     if standing is not Standing.FULL:
-        return Reply(Answer(texts.NOT_ALLOWED_LLM, "fallback"))
+        return Reply(_note(say(texts.NOT_ALLOWED_LLM), say))
     report = conv.quotas.report(asker.spender, asker.chat_id, group=not asker.private)
-    return Reply(Answer(report.markdown(conv.quotas.now()), "fallback"))
+    return Reply(_note(report.markdown(conv.quotas.now(), say), say))
 
 
-async def _quit(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+async def _language(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
+    """Pin the chat's language (`/language es`), or follow each question's (`/language auto`)."""
+    choice = (args[0] if args else "").lower().split("-")[0]
+    if choice in ("auto", "off", "reset"):
+        conv.set_language(asker, None)
+        return Reply(_note(say(texts.LANGUAGE_AUTO), say))
+    if choice in LOCALES:
+        conv.set_language(asker, choice)
+        pinned = speaker(choice)
+        return Reply(_note(pinned(texts.LANGUAGE_SET), pinned))
+    if choice:
+        return Reply(_note(say(texts.LANGUAGE_UNKNOWN), say))
+    pinned_code = conv.pinned_language(asker)
+    how = (
+        say(texts.LANGUAGE_PINNED, name=LANGUAGE_NAMES[pinned_code])
+        if pinned_code
+        else say(texts.LANGUAGE_FOLLOWS)
+    )
+    return Reply(_note(say(texts.LANGUAGE_NOW, how=how), say))
+
+
+async def _quit(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     return Reply(Answer("", "fallback"))
 
 
 # --- operator commands ------------------------------------------------------------------------
 
 
-async def _stats(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+async def _stats(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     """What the bot has done since it started, and how it is."""
     m = conv.metrics
     ok, health = conv.health.report()
@@ -219,16 +242,16 @@ async def _stats(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply
     return Reply(Answer(text, "fallback"))
 
 
-async def _reload(conv: Conversation, asker: Asker, args: Sequence[str]) -> Reply:
+async def _reload(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     """Re-read `knowledge/`; a broken file keeps the old knowledge and says why."""
     try:
         counts = await conv.reload()
     except KnowledgeError as exc:
         _LOG.warning("Reload refused: %s", exc)
-        return Reply(Answer(texts.RELOAD_REFUSED.format(problem=exc), "fallback"))
+        return Reply(_note(say(texts.RELOAD_REFUSED, problem=exc), say))
     listed = ", ".join(f"{n} {k}" for k, n in counts.items())
     _LOG.info("Knowledge base reloaded: %s", listed)
-    return Reply(Answer(texts.RELOADED.format(counts=listed), "fallback"))
+    return Reply(_note(say(texts.RELOADED, counts=listed), say))
 
 
 def _duration(seconds: float) -> str:
@@ -252,6 +275,7 @@ _RUNNERS: dict[str, Run] = {
     "cancel": _cancel,
     "reset": _reset,
     "usage": _usage,
+    "language": _language,
     "quit": _quit,
     "stats": _stats,
     "reload": _reload,

@@ -20,6 +20,13 @@ from pathlib import Path
 from typing import Any
 
 LOCALES: dict[str, str] = {"en": "en_US", "es": "es", "pt": "pt_BR", "id": "id", "hi": "hi"}
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English",
+    "es": "español",
+    "pt": "português",
+    "id": "Bahasa Indonesia",
+    "hi": "हिन्दी",
+}
 CATALOGUES = Path(__file__).with_name("locales")
 DOMAIN = "musebot"
 
@@ -41,7 +48,7 @@ class Speaker:
         """A figure as this language writes it, with exactly `decimals` digits after the sign."""
         from babel.numbers import format_decimal
 
-        pattern = "0" if decimals <= 0 else "0." + "0" * decimals
+        pattern = "#,##0" if decimals <= 0 else "#,##0." + "0" * decimals
         return str(format_decimal(value, format=pattern, locale=self.locale))
 
     def date(self, day: dt.date) -> str:

@@ -185,3 +185,52 @@ LEGEND_LEADS = "{mark} leads among these"
 LEGEND_NO_FIGURE = "— no figure in the source"
 LEGEND_MODE = "{letter} = {mode} mode"
 NO_COMMON_FIGURE = "{models}: the source gives no benchmark figure for these models."
+
+# --- overviews --------------------------------------------------------------------------------
+
+NO_SPARK_FIGURE = "no Muse Spark figure"
+BENCHMARK_LINE = "• **{benchmark}** — {own}; leader: {leader}"
+BENCHMARKS_HEAD = "Benchmarks in the source:"
+BENCHMARKS_MORE = "Details: `/compare hle`, `/compare muse-spark gpt-5.4`"
+SOURCE_LINE = "• **{title}** — as of {as_of}. {note}"
+SOURCES_HEAD = "Every fact and figure I give comes from:"
+SOURCES_COUNTS = (
+    "{entries} facts, {scores} benchmark figures for {models} models. Questions beyond these I say "
+    "I can't answer, rather than guess."
+)
+
+# --- commands (menus and /help) ---------------------------------------------------------------
+
+CMD_START = "what I know and how to ask"
+CMD_HELP = "how to use me"
+CMD_COMPARE = "models side by side: /compare muse-spark gpt-5.4, or /compare hle"
+CMD_BENCHMARKS = "Muse Spark's benchmark results"
+CMD_ROLLOUT = "where and when Muse Spark arrives"
+CMD_ABOUT = "what Muse Spark is"
+CMD_SOURCES = "where my facts come from, and as of when"
+CMD_ASK = "ask the language model directly: /ask QUESTION"
+CMD_CONTEMPLATE = "several agents think it over, then one answer: /contemplate QUESTION"
+CMD_MODE = "how I answer in this chat: /mode contemplate or /mode fast"
+CMD_CANCEL = "stop a contemplation in progress"
+CMD_RESET = "forget this chat's conversation history"
+CMD_USAGE = "how many language-model questions you have left"
+CMD_LANGUAGE = "the language I answer in here: /language es, pt, id, hi, en or auto"
+CMD_STATS = "operator: usage and health figures"
+CMD_RELOAD = "operator: re-read the knowledge base"
+CMD_QUIT = "leave (or Ctrl-D)"
+
+# --- /language --------------------------------------------------------------------------------
+
+LANGUAGE_SET = (
+    "From now on I answer in English here. `/language auto` follows each question's language again."
+)
+LANGUAGE_AUTO = "I'll answer each question in the language it is asked in."
+LANGUAGE_NOW = "Here I answer {how}. Choose one: `/language es`, `pt`, `id`, `hi`, `en`, or `auto`."
+LANGUAGE_FOLLOWS = "in each question's language"
+LANGUAGE_PINNED = "in {name}"
+LANGUAGE_UNKNOWN = "I speak English, Spanish, Portuguese, Indonesian and Hindi: `/language es`, `pt`, `id`, `hi`, `en` or `auto`."
+
+# --- the source line under every answer -------------------------------------------------------
+
+SOURCE_FOOTER = "_Source: {names}_"
+AS_OF = "{title} (as of {date})"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot import texts
 from bot.answering.compare import Comparison, Ranking
+from bot.i18n import speaker
 from bot.knowledge import KnowledgeBase
 
 Route = Literal["knowledge", "compare", "llm", "fallback"]
@@ -54,11 +56,13 @@ class Answer:
     language: str = "en"
 
     def footer(self) -> str:
-        """One italic line naming the sources and their as-of dates; empty if there are none."""
+        """One italic line naming the sources and their as-of dates, in the answer's language;
+        empty if there are none."""
         if not self.sources:
             return ""
-        names = "; ".join(f"{s.title} (as of {s.as_of})" for s in self.sources)
-        return f"_Source: {names}_"
+        say = speaker(self.language)
+        names = "; ".join(say(texts.AS_OF, title=s.title, date=s.as_of) for s in self.sources)
+        return say(texts.SOURCE_FOOTER, names=names)
 
     def markdown(self) -> str:
         """The answer with its source line, as channels show it."""

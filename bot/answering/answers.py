@@ -44,8 +44,16 @@ class Answerers:
     # -- figures ------------------------------------------------------------------------------
 
     def score(self, part: Part, say: Speaker) -> Piece:
-        """Each named model (Muse Spark by default) on each named benchmark."""
+        """Each named model (Muse Spark by default) on each named benchmark; several models on
+        several benchmarks make a table."""
         models = list(part.models) or [DEFAULT_MODEL]
+        if len(models) >= 3 and len(part.benchmarks) == 1:
+            return self.rank(part, say)
+        if len(models) >= 2 and len(part.benchmarks) >= 2:
+            result = self.comparer.compare_models(models, benchmarks=part.benchmarks)
+            return Piece(
+                result.to_markdown(say), "compare", result.source_ids, ",".join(models), result, result.title
+            )
         lines, sources = [], []
         for bench_id in part.benchmarks:
             bench = self.kb.benchmarks[bench_id]
@@ -81,13 +89,14 @@ class Answerers:
             line = say(texts.SCORE_TOP if below else texts.SCORE_ALONE, **fields)
         else:
             line = say(texts.SCORE_BETWEEN if below else texts.SCORE_BEHIND, **fields)
-        return line + self._notes(score, part, say)
+        return line + self._notes(bench, score, part, say)
 
-    def _notes(self, score: Score, part: Part, say: Speaker) -> str:
-        """The source's own remark on a figure when the question is about standing; a plain
-        word when it asks about a mode the source does not give."""
+    def _notes(self, bench: Benchmark, score: Score, part: Part, say: Speaker) -> str:
+        """The source's own remark on a figure when the question is about standing (or the
+        figure is a placing); a plain word when it asks about a mode the source does not give."""
         note = ""
-        if score.note and say.language == "en" and set(part.words) & {"rank", "top", "first", "place"}:
+        standing = bool(set(part.words) & {"rank", "top", "first", "place"}) or bench.unit == "rank"
+        if score.note and say.language == "en" and standing:
             note = f" {score.note}"
         asked = {w for w in part.words if w in _MODE_WORDS}
         asked |= {e.removesuffix("-mode") for e in part.entities if e.endswith("-mode")}
@@ -132,7 +141,7 @@ class Answerers:
         """Which is better, from the figures that exist for both (on the named benchmarks, if any)."""
         pair = [*dict.fromkeys([*part.models, DEFAULT_MODEL])][:2]
         if len(pair) < 2:
-            return self.score(part, say) if part.benchmarks else self.model(part, say)
+            return self.score(part, say) if part.benchmarks else self.strengths(say)
         a, b = pair
         ma, mb = self.kb.models[a], self.kb.models[b]
         benches = [self.kb.benchmarks[x] for x in part.benchmarks] or [
@@ -184,6 +193,13 @@ class Answerers:
             return say(texts.VERDICT_ALL, winner=leaders[0], lines=lines)
         per = "; ".join(say(texts.LEADS_ON, model=n, benchmarks=say.join(w)) for n, w in wins.items() if w)
         return say(texts.VERDICT_MIXED, lines=f"{per} ({lines})")
+
+    def strengths(self, say: Speaker) -> Piece:
+        """ "is spark any good?": where it leads and where it falls short, in one answer."""
+        entry = self.kb.entries.get("is-muse-spark-the-best") or self.kb.entries.get("weaknesses-summary")
+        if entry is None:
+            return self.model(Part(()), say)
+        return self.entry(entry, say)
 
     def model(self, part: Part, say: Speaker) -> Piece:
         """What the source says about one model (Muse Spark: the overview entry)."""

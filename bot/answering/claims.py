@@ -10,6 +10,7 @@ the answer contradicts is a false premise.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from bot.answering.query import Claim, Part
 from bot.answering.words import normalize
@@ -17,6 +18,20 @@ from bot.knowledge import Benchmark, KnowledgeBase
 
 __all__ = ["contradicts_answer", "false_figure_claim"]
 
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
 _MONTHS = (
     "january",
     "february",
@@ -51,8 +66,9 @@ def false_figure_claim(kb: KnowledgeBase, part: Part, default_model: str) -> boo
 def _denied(bench: Benchmark, models: list[str], claim: Claim) -> bool:
     ranked = [s.model for s in bench.ranked()]
     if claim.value is not None:
+        whose = [claim.model] if claim.model in models else models
         values = {bench.format_value(s.value).lstrip("#") for s in bench.scores}
-        own = {bench.format_value(s.value).lstrip("#") for s in bench.scores if s.model in models}
+        own = {bench.format_value(s.value).lstrip("#") for s in bench.scores if s.model in whose}
         claimed = claim.value.replace(",", ".")
         if claimed in values and claimed not in own:
             return True  # another model's figure, credited to this one
@@ -79,17 +95,29 @@ def _tied(bench: Benchmark, model: str, other: str | None) -> bool:
     return a is not None and b is not None and a.value == b.value
 
 
-def contradicts_answer(question: str, part: Part, answer: str) -> bool:
+def contradicts_answer(
+    question: str, part: Part, answer: str, *, people: Mapping[str, str] = {}, unknown: bool = False
+) -> bool:
     """For a prose part that asserts something: does the answer say otherwise?
 
     A number the question states (not a version or a year the answer shares) that the answer
     lacks while giving numbers of its own; a month it names against another month in the answer;
-    a maker it credits when the answer names Meta; "more" against the answer's "less"."""
+    a maker it credits when the answer names Meta; a person (`people`: entity id → name) the
+    answer does not name while naming another; "more" against the answer's "less"; any figure
+    asserted about something the source does not give (`unknown`)."""
     q, a = normalize(question), normalize(answer)
     if not part.asserting and not _statement(part):
         return False
+    if unknown and (set(_NUMBER.findall(q)) - _versions(q)):
+        return True
+    named = [people[e] for e in part.entities if e in people]
+    others = [n for e, n in people.items() if e not in part.entities]
+    if named and not any(normalize(n) in a for n in named) and any(normalize(n) in a for n in others):
+        return True
     numbers = set(_NUMBER.findall(q)) - _versions(q)
-    answer_numbers = set(_NUMBER.findall(a))
+    answer_numbers = set(_NUMBER.findall(a)) | {
+        str(n) for w, n in _NUMBER_WORDS.items() if re.search(rf"\b{w}\b", a)
+    }
     if numbers and answer_numbers and not numbers & answer_numbers:
         return True
     months_q = {m for m in _MONTHS if re.search(rf"\b{m}\b", q)}

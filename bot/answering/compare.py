@@ -103,12 +103,15 @@ class Comparer:
                 return self.rank(bench.id)
         return self.compare_models([m.id for m in self._models(names, mend)])
 
-    def compare_models(self, model_ids: Sequence[str]) -> Comparison:
+    def compare_models(self, model_ids: Sequence[str], *, benchmarks: Sequence[str] = ()) -> Comparison:
+        """The models side by side on every benchmark (or on `benchmarks`) where one has a figure."""
         models = tuple(self._kb.models[i] for i in dict.fromkeys(model_ids))
         if len(models) < 2:
             only = models[0].name if models else "one model"
             raise CompareError(f"Comparing needs two different models, I only see {only}.\n\n{self.usage()}")
-        rows = [self._row(b, models) for b in self._kb.benchmarks.values()]
+        rows = [
+            self._row(b, models) for b in self._kb.benchmarks.values() if not benchmarks or b.id in benchmarks
+        ]
         return Comparison(models, tuple(r for r in rows if r is not None))
 
     def rank(self, benchmark_id: str) -> Ranking:

@@ -43,9 +43,11 @@ MAX_QUESTION_CHARS = 10_000
 CONFIDENCE_THRESHOLD = 0.5
 OWNED_THRESHOLD = 0.3  # among the entries about a named person, organisation or surface
 UNNAMED_THRESHOLD = 0.6  # for a question that names nothing the knowledge base holds
+TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is this close
 SUGGEST_THRESHOLD = 0.4
 OVERVIEW_ENTRY = "what-is-muse-spark"
 _FOLLOW_UP_DEPTH = 3
+_FIGURES = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,14 @@ class Engine:
         self.retriever = retriever or CuratedRetriever(kb, self.speller)
         self.parser = Parser(kb, self.mentions, self.speller)
         self.answerers = Answerers(kb, self.comparer)
+        self._figure_words = set(self.mentions.vocabulary) | {
+            "score",
+            "scores",
+            "figure",
+            "figures",
+            "numbers",
+        }
+        self._people = {e.id: e.name for e in kb.entities.values() if e.kind == "person"}
         self._trigger_cache: dict[tuple[str, str], list[tuple[str, frozenset[str]]]] = {}
 
     def _vocabulary(self) -> set[str]:
@@ -104,12 +114,13 @@ class Engine:
         images: Sequence[ImagePart] = (),
         force_model: bool = False,
         language_hint: str | None = None,
+        language: str | None = None,
     ) -> Answer | ForModel:
         """The routing rule, in one place: an exact answer from the knowledge base, or a task for
         the model. Images and `force_model` (`/ask`) always go to the model; so do tasks and
         questions the knowledge base cannot answer, when a model is configured."""
         question = question.strip()[:MAX_QUESTION_CHARS]
-        query = self.understand(question, history, hint=language_hint)
+        query = self.understand(question, history, hint=language_hint, language=language)
         found = self._lookup(query)
         exact = found.route != "fallback" or found.subject == "greeting"
         if not force_model and not images and exact and not query.task:
@@ -118,20 +129,43 @@ class Engine:
         return ForModel(question, tuple(history), tuple(images), sources, found, query.language)
 
     def lookup(
-        self, question: str, history: Sequence[Turn] = (), *, language_hint: str | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        language_hint: str | None = None,
+        language: str | None = None,
     ) -> Answer:
         """Answer from the knowledge base alone; route `fallback` when it has nothing to say."""
         return self._lookup(
-            self.understand(question.strip()[:MAX_QUESTION_CHARS], history, hint=language_hint)
+            self.understand(
+                question.strip()[:MAX_QUESTION_CHARS], history, hint=language_hint, language=language
+            )
         )
 
-    def understand(self, question: str, history: Sequence[Turn] = (), *, hint: str | None = None) -> Query:
+    def understand(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        hint: str | None = None,
+        language: str | None = None,
+    ) -> Query:
         """The question as a typed query, a follow-up read against the chat's earlier questions."""
         earlier = [t.text for t in history if t.role == "user"][-_FOLLOW_UP_DEPTH:]
         previous: Query | None = None
         for text in earlier:
-            previous = self.parser.parse(text, previous=previous, hint=hint)
-        return self.parser.parse(question, previous=previous, hint=hint)
+            previous = self.parser.parse(text, previous=previous, hint=hint, language=language)
+        said = next((t.text for t in reversed(history) if t.role == "assistant"), "")
+        referents = self._people_in(said)
+        return self.parser.parse(
+            question, previous=previous, hint=hint, referents=referents, language=language
+        )
+
+    def _people_in(self, text: str) -> tuple[str, ...]:
+        """The people the bot's last answer named: what "he" or "she" in a follow-up means."""
+        folded = f" {' '.join(tokens(text))} "
+        return tuple(e for e, name in self._people.items() if f" {' '.join(tokens(name))} " in folded)
 
     def messages(self, task: ForModel) -> list[ChatMessage]:
         """The grounded prompt for a task: every figure, the relevant entries, the rules, and the
@@ -184,9 +218,12 @@ class Engine:
         a = self.answerers
         if part.intent in (Intent.GREETING, Intent.THANKS):
             return None
-        unknown = self._known_unknown(part, query)
+        unknown = self._known_unknown(part, query, figures=part.intent in _FIGURES and bool(part.benchmarks))
         if unknown is not None:
-            return a.unknown(unknown, say)
+            piece = a.unknown(unknown, say)
+            if self._contradicted(query, part, piece):
+                piece.text = say(texts.CORRECTION, text=piece.text)
+            return piece
         if part.intent is Intent.SCORE and not part.benchmarks:
             return self._model_figures(part, say)
         structured = {
@@ -202,9 +239,18 @@ class Engine:
                 piece.text = say(texts.CORRECTION, text=piece.text)
             return piece
         fact = self._fact(part, query, say)
-        if fact is not None and contradicts_answer(query.text, part, fact.text):
+        if fact is not None and self._contradicted(query, part, fact):
             fact.text = say(texts.CORRECTION, text=fact.text)
         return fact
+
+    def _contradicted(self, query: Query, part: Part, piece: Piece) -> bool:
+        english = piece.text if query.language == "en" else self._english(piece)
+        return contradicts_answer(query.text, part, english, people=self._people, unknown=piece.unknown)
+
+    def _english(self, piece: Piece) -> str:
+        """The English text behind a piece (claims are checked against the source's words)."""
+        found = self.kb.entries.get(piece.subject) or self.kb.unknowns.get(piece.subject)
+        return found.answer if found is not None else piece.text
 
     def _model_figures(self, part: Part, say: Speaker) -> Piece:
         """ "claude scores?", "charxiv score muse spark": the model's figures, or no such benchmark."""
@@ -220,20 +266,35 @@ class Engine:
             return self.answerers.entry(entry, say)
         if not query.on_topic:
             return None
+        if query.task:  # without a model, the closest knowledge answer (the model would write it)
+            return self._closest(part, query, say)
         if part.unknown_names:
             return self.answerers.not_in_source(" ".join(part.unknown_names), say)
         if part.models and not part.entities:
             return self.answerers.model(part, say)
         return None
 
-    def _known_unknown(self, part: Part, query: Query) -> str | None:
+    def _closest(self, part: Part, query: Query, say: Speaker) -> Piece | None:
+        hits = self.retriever.search(" ".join([*self._names(part), *part.words, query.text]), limit=1)
+        if hits and hits[0].confidence >= TASK_THRESHOLD:
+            return self.answerers.entry(hits[0].entry, say)
+        overview = self.kb.entries.get(OVERVIEW_ENTRY)
+        return self.answerers.entry(overview, say) if overview is not None else None
+
+    def _known_unknown(self, part: Part, query: Query, *, figures: bool = False) -> str | None:
         """A curated "the source doesn't give that" whose trigger the question contains: as
         typed (the trigger's words in a row), or, for a trigger of two or more meaningful words,
-        all of them in the part in any order ("when will the weights be released")."""
+        all of them in the part in any order ("when will the weights be released"). For a
+        figure question about a benchmark the source has, only a trigger that names figures
+        ("vision score", "claude healthbench") counts: "how big is spark's lead" asks a figure."""
         raw = f" {' '.join(tokens(query.text))} "
         said = set(part.words)
         for unknown in self.kb.unknowns.values():
             for typed, meaningful in self._triggers(unknown.id, query.language):
+                if figures and not (set(typed.split()) & self._figure_words):
+                    continue
+                if not query.on_topic and len(typed.split()) < 2:
+                    continue  # "bitcoin price today" names a price, but not Muse Spark's
                 if typed in raw or (len(meaningful) >= 2 and meaningful <= said):
                     return unknown.id
         return None

@@ -9,8 +9,9 @@ Hindi as English. So the decision is made in this order, and stops at the first 
    function words people type, Hinglish included), counted with model and benchmark names left
    out, so English benchmark names inside a Spanish question do not flip it.
 3. lingua (`lingua-language-detector`, low-accuracy mode over these five languages: about 20 MB,
-   built for short text, no model download) when it is confident on enough words.
-4. The conversation's previous language, then the client's language (Telegram's
+   built for short text, no model download) when it is confident on enough words — very
+   confident when the conversation's language or the client's is known;
+4. the conversation's previous language, then the client's language (Telegram's
    `language_code`), then English.
 
 Replies are judged the same way by the evaluation (`detect_reply_language`).
@@ -36,6 +37,7 @@ PACKS = Path(__file__).with_name("languages")
 _DEVANAGARI = re.compile(r"[\u0900-\u097f]")
 _WORD = re.compile(r"[a-z]+")
 _CONFIDENT = 0.9
+_SURE = 0.99  # to overrule what the conversation or the client already says
 _MIN_WORDS_FOR_DETECTOR = 3
 
 
@@ -95,8 +97,10 @@ def detect(
     by_cues = _by_cues(words)
     if by_cues is not None:
         return Detected(by_cues, "cues")
+    known = previous if previous in SUPPORTED else _supported(hint)
+    sure = _SURE if known else _CONFIDENT
     if len(words) >= _MIN_WORDS_FOR_DETECTOR:
-        guess = _detector_guess(" ".join(words))
+        guess = _detector_guess(" ".join(words), confident=sure)
         if guess is not None:
             return Detected(guess, "detector")
     for fallback, by in ((previous, "previous"), (_supported(hint), "hint")):

@@ -115,17 +115,35 @@ _REFERRING = frozenset(
         "one",
     }
 )
+_PERSONAL = frozenset({"he", "him", "his", "she", "her", "hes", "shes"})
 _SPLIT_WORDS = frozenset({"and", "also", "plus"})
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
 _SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_HASH_RANK = re.compile(r"#\s?(\d{1,2})\b")
 _FRAGMENT_WORDS = 4
 _CONNECTIVES = frozenset({"and", "also", "in", "on", "for", "what", "about", "how", "the", "at", "with"})
 # Words that alone make a question about the bot's subject, even with no model named.
 DOMAIN_WORDS = frozenset(
-    {"api", "weights", "open", "closed", "source", "benchmark", "benchmarks", "llm", "compute",
-     "agents", "parallel", "parameters", "tokens", "rollout", "available", "fine", "tune", "download",
-     "price", "free", "users", "health", "vision", "coding", "model", "models", "ai"}
+    {
+        "api",
+        "weights",
+        "open",
+        "closed",
+        "benchmark",
+        "benchmarks",
+        "llm",
+        "compute",
+        "agents",
+        "parallel",
+        "parameters",
+        "tokens",
+        "rollout",
+        "fine",
+        "tune",
+        "meta",
+        "ai",
+    }
 )
 
 
@@ -167,12 +185,18 @@ class Parser:
         *,
         previous: Query | None = None,
         hint: str | None = None,
+        referents: tuple[str, ...] = (),
+        language: str | None = None,
     ) -> Query:
         """The message as a query; `previous` is the chat's last question (for follow-ups),
-        `hint` the client's language code."""
-        language = detect(
-            text, names=self._name_words, previous=previous.language if previous else None, hint=hint
-        ).language
+        `hint` the client's language code, `referents` the people the last answer named (whom
+        "he" or "she" means), `language` one the chat has pinned (then nothing is detected)."""
+        language = (
+            language
+            or detect(
+                text, names=self._name_words, previous=previous.language if previous else None, hint=hint
+            ).language
+        )
         parts: list[Part] = []
         for sentence in _SENTENCE.split(text):
             for tokens_ in self._split(self._tokens(sentence, language)):
@@ -182,6 +206,7 @@ class Parser:
         if not parts:
             return Query(text, (Part(()),), language, on_topic=False)
         parts = self._borrowing(parts, previous)
+        parts = [self._resolve_people(p, referents) for p in parts]
         task = any(w in TASK_WORDS for w in parts[0].words[:3])
         on_topic = any(p.named or set(p.words) & DOMAIN_WORDS for p in parts)
         return Query(text, tuple(parts), language, task=task, on_topic=on_topic)
@@ -199,7 +224,7 @@ class Parser:
     # -- tokens -------------------------------------------------------------------------------
 
     def _tokens(self, sentence: str, language: str) -> list[_Token]:
-        raw = tokens(sentence)
+        raw = tokens(_HASH_RANK.sub(r" rank \1 ", sentence))
         words = [w if w in self._known else self._speller.correct(w) for w in raw]
         spans = self._index.spans(words, kinds=frozenset({"model", "benchmark", "entity"}))
         out: list[_Token] = []
@@ -250,9 +275,11 @@ class Parser:
         head = after[0].word
         if head in QUESTION_WORDS or head in _YES_NO or head in {"can", "any"}:
             return True
+        # "hle score and arc agi 2 score" asks twice; "on hle, arc agi 2 and healthbench" lists
         names_after = {t.kind for t in after if t.kind in ("benchmark", "topic")}
         names_before = {t.kind for t in before if t.kind in ("benchmark", "topic")}
-        return bool(names_after and names_before)
+        asks_after = any(t.word in SCORE_WORDS | RANK_WORDS for t in after if not t.kind)
+        return bool(names_after and names_before and asks_after)
 
     # -- one part -----------------------------------------------------------------------------
 
@@ -265,7 +292,7 @@ class Parser:
         benchmarks = _ordered(t.ident for t in toks if t.kind == "benchmark")
         topics = _ordered(t.ident for t in toks if t.kind == "topic")
         asks = frozenset(w for w in words if w in QUESTION_WORDS)
-        figures = any(w in SCORE_WORDS | RANK_WORDS | VERDICT_WORDS for w in words)
+        figures = any(w in SCORE_WORDS | RANK_WORDS | VERDICT_WORDS | COMPARE_WORDS for w in words)
         lone_topic = bool(topics) and not models and not [w for w in words if w not in _CONNECTIVES]
         topic_only = not benchmarks and bool(topics) and (figures or lone_topic)
         if topic_only:
@@ -283,7 +310,7 @@ class Parser:
             part,
             intent=self._intent(part, words),
             claims=self._claims(toks, part),
-            asserting="right" in words or (not asks and not (set(words) & _YES_NO) and _has_number(toks)),
+            asserting="right" in words or (not asks and not (set(words[:1]) & _YES_NO) and bool(part.named)),
             unknown_names=self._unknown_names(words, stop),
         )
         return replace(part, fragment=self._is_fragment(part, stop))
@@ -293,10 +320,11 @@ class Parser:
 
     def _intent(self, part: Part, words: tuple[str, ...]) -> Intent:
         has = set(words).__and__
-        content = [w for w in words if w not in self._phrasing.stopwords("en")]
+        polite = _GREETINGS | _THANKS
+        content = [w for w in words if w in polite or w not in self._phrasing.stopwords("en")]
         if content and set(content) <= _GREETINGS and not part.named:
             return Intent.GREETING
-        if content and set(content) <= _THANKS and not part.named:
+        if content and set(content) <= _THANKS | _GREETINGS and not part.named:
             return Intent.THANKS
         if has(VERDICT_WORDS) and (len(part.models) >= 2 or (part.models and part.benchmarks)):
             return Intent.VERDICT
@@ -340,8 +368,10 @@ class Parser:
                 continue
             if i and words[i - 1] == "top":
                 claims.append(Claim(top=int(float(tok.word))))
+            elif i and words[i - 1] in {"rank", "number", "no"}:
+                claims.append(Claim(rank=int(float(tok.word))))
             else:
-                claims.append(Claim(value=tok.word))
+                claims.append(Claim(value=tok.word, model=_nearest_model(toks, i)))
         for word, place in _ORDINALS.items():
             if word in words and part.benchmarks:
                 claims.append(Claim(rank=place))
@@ -385,19 +415,33 @@ class Parser:
         if part.words[:1] in (("and",), ("also",)) or part.words[:2] in (("what", "about"), ("how", "about")):
             return True
         refers = bool(set(part.words) & _REFERRING)
+        if part.unknown_names and not refers:
+            return False  # "what's the weather in manchester" asks about something else
         if not part.named:
             return len(content) <= _FRAGMENT_WORDS or refers
+        if part.entities and not part.models and not part.benchmarks:
+            return False  # "what is contemplating mode" asks about the mode itself
         only_names = not [w for w in content if w not in SCORE_WORDS]
         return only_names and len(part.words) <= _FRAGMENT_WORDS + 2
 
     # -- borrowing ----------------------------------------------------------------------------
+
+    def _resolve_people(self, part: Part, referents: tuple[str, ...]) -> Part:
+        """ "how did he end up at meta?" after an answer about Alexandr Wang: he is Wang."""
+        if (
+            not referents
+            or not set(part.words) & _PERSONAL
+            or any(self._kind(e) == "person" for e in part.entities)
+        ):
+            return part
+        return replace(part, entities=(*referents, *(e for e in part.entities if e not in referents)))
 
     def _borrowing(self, parts: list[Part], previous: Query | None) -> list[Part]:
         out: list[Part] = []
         for i, part in enumerate(parts):
             earlier = out[i - 1] if i else (previous.parts[-1] if previous is not None else None)
             if earlier is not None and (part.fragment or (i and not part.models)):
-                part = part.borrowing(earlier)
+                part = part.borrowing(earlier, words=not i)
                 part = replace(part, intent=self._intent(part, part.words))
             out.append(part)
         return out
@@ -407,5 +451,8 @@ def _ordered(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _has_number(toks: list[_Token]) -> bool:
-    return any(not t.kind and _NUMBER.match(t.word) for t in toks)
+def _nearest_model(toks: list[_Token], i: int) -> str | None:
+    """The model a figure is said of: the closest model name before it (or else after it)."""
+    before = [t.ident for t in toks[:i] if t.kind == "model"]
+    after = [t.ident for t in toks[i + 1 :] if t.kind == "model"]
+    return before[-1] if before else after[0] if after else None

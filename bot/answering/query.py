@@ -34,6 +34,7 @@ class Claim:
     the question says beats another (`behind`) on the part's benchmark."""
 
     value: str | None = None
+    model: str | None = None  # whose figure `value` is said to be
     rank: int | None = None
     top: int | None = None
     leader: str | None = None
@@ -66,7 +67,7 @@ class Part:
         """The words that carry meaning, for retrieval."""
         return [w for w in self.words if w not in stopwords]
 
-    def borrowing(self, earlier: Part) -> Part:
+    def borrowing(self, earlier: Part, *, words: bool = True) -> Part:
         """This part with the names it leaves unsaid taken from an earlier part (a follow-up):
         "and gemini?" keeps the benchmark, "and on healthbench?" keeps the models, "why not?"
         keeps everything and the earlier part's words (the intent is the parser's to redo)."""
@@ -74,12 +75,14 @@ class Part:
         models = self.models or earlier.models
         benchmarks = self.benchmarks or (earlier.benchmarks if figures or not self.named else ())
         entities = self.entities or (earlier.entities if not (self.models or self.benchmarks) else ())
-        words = self.words
-        if not self.named:
-            words = (*self.words, *(w for w in earlier.words if w not in self.words))
-        return replace(self, models=models, benchmarks=benchmarks, entities=entities, words=words)
+        own = self.words
+        if words and not self.named:  # a follow-up reads with the earlier question's topic words
+            topic = [w for w in earlier.words if w not in own and w not in _QUESTION_WORDS]
+            own = (*own, *topic)
+        return replace(self, models=models, benchmarks=benchmarks, entities=entities, words=own)
 
 
+_QUESTION_WORDS = frozenset({"what", "when", "who", "why", "how", "where", "which"})
 _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 
 

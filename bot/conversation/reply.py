@@ -11,6 +11,7 @@ from typing import Literal
 from bot import texts
 from bot.answering.answer import Answer
 from bot.contemplation import Draft, Progress
+from bot.i18n import Speaker, speaker
 from bot.llm import ImagePart
 
 __all__ = ["Asker", "Button", "Clipped", "ProgressCallback", "Question", "Reply", "clip_question"]
@@ -32,6 +33,7 @@ class Asker:
     private: bool = True
     thread_id: int | None = None
     channel: str = "terminal"
+    language: str | None = None  # the client's language code (Telegram's `language_code`), a hint
 
     @property
     def key(self) -> tuple[int, int]:
@@ -45,14 +47,12 @@ class Asker:
 
 @dataclass(frozen=True)
 class Question:
-    """One message to answer. `force` is `/ask` (the model) or `/contemplate` (the agents);
-    `language_hint` is the client's language code (Telegram's `language_code`), if any."""
+    """One message to answer. `force` is `/ask` (the model) or `/contemplate` (the agents)."""
 
     text: str
     asker: Asker
     images: tuple[ImagePart, ...] = ()
     force: Literal["model", "contemplate"] | None = None
-    language_hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,9 +108,11 @@ class Clipped:
         return bool(self.notice)
 
 
-def clip_question(text: str, limit: int) -> Clipped:
+def clip_question(text: str, limit: int, say: Speaker | None = None) -> Clipped:
     """Cut an over-long question (what the model is sent, what history stores) with a notice,
     so a pasted book neither costs a fortune nor silently loses its end."""
     if limit <= 0 or len(text) <= limit:
         return Clipped(text)
-    return Clipped(text[:limit], texts.CLIPPED.format(length=f"{len(text):,}", limit=f"{limit:,}"))
+    say = say or speaker("en")
+    notice = say(texts.CLIPPED, length=say.number(len(text), 0), limit=say.number(limit, 0))
+    return Clipped(text[:limit], notice)

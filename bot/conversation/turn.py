@@ -14,6 +14,7 @@ from bot.answering.answer import Answer, Turn
 from bot.answering.engine import Engine, ForModel
 from bot.contemplation import ContemplateConfig, ContemplateUnavailable, Contemplator, Plan
 from bot.conversation.reply import Asker, ProgressCallback, Question, Reply, clip_question
+from bot.i18n import LOCALES, Speaker, speaker
 from bot.jobs import Jobs
 from bot.knowledge import load_knowledge
 from bot.llm import (
@@ -37,6 +38,7 @@ __all__ = ["MODE_SETTING", "Conversation", "Mode"]
 _LOG = logging.getLogger(__name__)
 Mode = Literal["fast", "contemplate"]
 MODE_SETTING = "answer_mode"
+LANGUAGE_SETTING = "language"
 
 
 class Conversation:
@@ -114,14 +116,19 @@ class Conversation:
         """Answer one message: at once from the knowledge base, or as a stream from the model."""
         started = time.monotonic()
         clipped = clip_question(question.text.strip(), self.max_question_chars)
-        notices = [clipped.notice] if clipped.notice else []
         asker = question.asker
         history = self.history(asker)
         decision = self._decide(clipped.text, history, question)
+        say = speaker(decision.language)
+        notices = (
+            [clip_question(question.text.strip(), self.max_question_chars, say).notice]
+            if clipped.notice
+            else []
+        )
         if isinstance(decision, Answer):
             return self._instant(decision, clipped.text, asker, notices, started)
         contemplator = self._contemplator_for(question)
-        refusal = self._model_refusal(question, contemplator)
+        refusal = self._model_refusal(question, contemplator, say)
         if refusal is not None:
             return self._instant(refusal, clipped.text, asker, notices, started, remember=False)
         if isinstance(contemplator, Contemplator):
@@ -130,17 +137,38 @@ class Conversation:
 
     def _decide(self, text: str, history: list[Turn], question: Question) -> Answer | ForModel:
         wants_model = question.force is not None or bool(question.images)
-        decision = self.engine.decide(text, history, images=question.images, force_model=wants_model)
+        decision = self.engine.decide(
+            text,
+            history,
+            images=question.images,
+            force_model=wants_model,
+            language_hint=question.asker.language,
+            language=self.pinned_language(question.asker),
+        )
         if not isinstance(decision, ForModel):
             return decision
+        say = speaker(decision.language)
         if question.images and not self.engine.sees_images:
-            return _words_only(decision.closest)
+            return _words_only(decision.closest, say)
         if self.engine.llm is None:
             _LOG.info("No LLM configured: a model would have taken %r; answered from knowledge", text[:80])
             if question.force == "contemplate":
-                return Answer(texts.CONTEMPLATE_NO_MODEL, "fallback")
+                return Answer(say(texts.CONTEMPLATE_NO_MODEL), "fallback", language=say.language)
             return decision.closest
         return decision
+
+    def pinned_language(self, asker: Asker) -> str | None:
+        """The language a chat chose with `/language` (None: each question's own)."""
+        return self.store.chat_setting(asker.chat_id, LANGUAGE_SETTING)
+
+    def set_language(self, asker: Asker, language: str | None) -> None:
+        self.store.set_chat_setting(asker.chat_id, LANGUAGE_SETTING, language)
+
+    def language_for(self, asker: Asker) -> str:
+        """The language to answer a command in: the chat's choice, else the client's, else English."""
+        pinned = self.pinned_language(asker)
+        hint = (asker.language or "").lower().split("-")[0]
+        return pinned or (hint if hint in LOCALES else "en")
 
     def _contemplator_for(self, question: Question) -> Contemplator | ContemplateUnavailable | None:
         """The contemplator when this question is to be contemplated (`/contemplate`, or a chat
@@ -156,21 +184,21 @@ class Conversation:
             return exc if question.force == "contemplate" else None  # in mode: answer the fast way
 
     def _model_refusal(
-        self, question: Question, contemplator: Contemplator | ContemplateUnavailable | None
+        self, question: Question, contemplator: Contemplator | ContemplateUnavailable | None, say: Speaker
     ) -> Answer | None:
-        """Why this question cannot go to the model now (images it can't see, access, quota)."""
+        """Why this question cannot go to the model now (access, quota, a running contemplation)."""
         asker = question.asker
         if isinstance(contemplator, ContemplateUnavailable):
-            return Answer(str(contemplator), "fallback")
+            return Answer(say(str(contemplator)), "fallback", language=say.language)
         if self.policy.standing(asker.spender, asker.chat_id, private=asker.private) is not Standing.FULL:
-            return Answer(texts.NOT_ALLOWED_LLM, "fallback")
+            return Answer(say(texts.NOT_ALLOWED_LLM), "fallback", language=say.language)
         if contemplator is not None and self.jobs.running(asker.key):
-            return Answer(texts.CONTEMPLATE_BUSY, "fallback")
+            return Answer(say(texts.CONTEMPLATE_BUSY), "fallback", language=say.language)
         cost = contemplator.plan().cost if contemplator is not None else 1
-        spent = self.quotas.spend(asker.spender, asker.chat_id, group=not asker.private, cost=cost)
+        spent = self.quotas.spend(asker.spender, asker.chat_id, group=not asker.private, cost=cost, say=say)
         if not spent:
             _LOG.info("LLM limit %s reached by %s in chat %s", spent.reason, asker.spender, asker.chat_id)
-            return Answer(spent.message, "fallback")
+            return Answer(spent.message, "fallback", language=say.language)
         return None
 
     def _instant(
@@ -195,7 +223,7 @@ class Conversation:
     ) -> Reply:
         llm = self.engine.llm
         assert llm is not None
-        answer = Answer("", "llm", decision.sources, subject="llm")
+        answer = Answer("", "llm", decision.sources, subject="llm", language=decision.language)
         messages = self.engine.messages(decision)
 
         async def pieces(_: ProgressCallback | None) -> AsyncIterator[str]:
@@ -218,11 +246,11 @@ class Conversation:
                 parts.append(chunk)
                 yield chunk
         except LLMError as exc:
-            note = _failure_note(exc, produced=any(p.strip() for p in parts))
+            note = _failure_note(exc, produced=any(p.strip() for p in parts), say=speaker(answer.language))
             answer.error = _failure_kind(exc)
             parts.append(note)
             yield note
-        answer.text = "".join(parts).strip() or texts.MODEL_EMPTY
+        answer.text = "".join(parts).strip() or speaker(answer.language)(texts.MODEL_EMPTY)
 
     def _finish(self, answer: Answer, text: str, asker: Asker, started: float) -> None:
         self.health.llm_result(answer.error or None)
@@ -302,12 +330,12 @@ class Conversation:
         self.metrics.answer_seconds.labels(answer.route).observe(time.monotonic() - started)
 
 
-def _words_only(closest: Answer) -> Answer:
+def _words_only(closest: Answer, say: Speaker) -> Answer:
     """A picture nobody here can look at: answer its caption from the knowledge base, and say
     the picture was not looked at; with nothing to answer, just say so."""
     if closest.route == "fallback":
-        return Answer(texts.NO_IMAGES, "fallback")
-    closest.text = f"{texts.PICTURE_NOT_SEEN}\n\n{closest.text}"
+        return Answer(say(texts.NO_IMAGES), "fallback", language=say.language)
+    closest.text = f"{say(texts.PICTURE_NOT_SEEN)}\n\n{closest.text}"
     return closest
 
 
@@ -331,21 +359,21 @@ def _failure_kind(exc: LLMError) -> str:
     return "unavailable"
 
 
-def _failure_note(exc: LLMError, *, produced: bool) -> str:
+def _failure_note(exc: LLMError, *, produced: bool, say: Speaker) -> str:
     """The user's sentence for a backend failure; the operator's detail goes to the log (the
     backend has already logged a cut-off, with the advice that fits)."""
     if isinstance(exc, AnswerCutOff):
         _LOG.info("LLM answer cut off (%s).", exc.reason)
-        note = _CUT_OFF_NOTES.get(exc.reason, texts.CUT_OFF.strip())
+        note = say(_CUT_OFF_NOTES.get(exc.reason, texts.CUT_OFF.strip()))
         return f"\n\n{note}" if produced else note
     if isinstance(exc, StreamInterrupted):
         _LOG.warning("LLM stream cut off: %s", exc)
-        return texts.CUT_OFF
+        return say(texts.CUT_OFF)
     if isinstance(exc, BackendMisconfigured):
         _LOG.error("LLM backend misconfigured: %s", exc)
-        return texts.CUT_OFF if produced else texts.MODEL_MISCONFIGURED
+        return say(texts.CUT_OFF) if produced else say(texts.MODEL_MISCONFIGURED)
     if isinstance(exc, BackendTimeout):
         _LOG.warning("LLM backend timed out: %s", exc)
-        return texts.CUT_OFF if produced else texts.MODEL_TIMEOUT
+        return say(texts.CUT_OFF) if produced else say(texts.MODEL_TIMEOUT)
     _LOG.warning("LLM backend unavailable: %s", exc)
-    return texts.CUT_OFF if produced else texts.MODEL_UNAVAILABLE
+    return say(texts.CUT_OFF) if produced else say(texts.MODEL_UNAVAILABLE)

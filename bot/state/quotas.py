@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot import texts
+from bot.i18n import Speaker, speaker
 from bot.ops.settings import Settings
 from bot.state.store import Store
 
@@ -74,13 +75,14 @@ class UsageReport:
     lines: tuple[UsageLine, ...]
     exempt: bool = False
 
-    def markdown(self, now: dt.datetime) -> str:
-        head = texts.USAGE_EXEMPT if self.exempt else texts.USAGE_HEAD
+    def markdown(self, now: dt.datetime, say: Speaker | None = None) -> str:
+        say = say or speaker("en")
+        head = say(texts.USAGE_EXEMPT if self.exempt else texts.USAGE_HEAD)
         rows = []
         for line in self.lines:
-            limit = texts.USAGE_OF.format(limit=line.limit) if line.limit > 0 else texts.USAGE_NO_LIMIT
-            reset = texts.USAGE_RESETS.format(when=_when(line.reset_at, now)) if line.limit > 0 else ""
-            rows.append(f"• {line.label}: **{line.used}** {limit}{reset}")
+            limit = say(texts.USAGE_OF, limit=line.limit) if line.limit > 0 else say(texts.USAGE_NO_LIMIT)
+            reset = say(texts.USAGE_RESETS, when=_when(line.reset_at, now, say)) if line.limit > 0 else ""
+            rows.append(f"• {say(line.label)}: **{line.used}** {limit}{reset}")
         return "\n".join([head, "", *rows])
 
 
@@ -121,7 +123,13 @@ class Quotas:
         return dt.datetime.fromtimestamp(self._clock(), dt.UTC)
 
     def spend(
-        self, user_id: int, chat_id: int | None = None, *, group: bool = False, cost: int = 1
+        self,
+        user_id: int,
+        chat_id: int | None = None,
+        *,
+        group: bool = False,
+        cost: int = 1,
+        say: Speaker | None = None,
     ) -> Decision:
         """Charge `cost` requests (a Contemplating answer that makes N model calls plus a
         summary costs N+1) to the user and, in a group, to the group; or refuse without
@@ -141,7 +149,8 @@ class Quotas:
                 continue
             used = self._store.usage(counter.subject, counter.window)
             if used > 0 and used + cost > counter.limit:
-                return Decision(False, counter.reason, _over_message(counter, now), counter.reset_at)
+                message = _over_message(counter, now, say or speaker("en"))
+                return Decision(False, counter.reason, message, counter.reset_at)
         for counter in counters:
             self._store.add_usage(counter.subject, counter.window, cost)
         return Decision(True)
@@ -203,18 +212,19 @@ def _day_window(now: dt.datetime) -> str:
     return "day:" + now.strftime("%Y-%m-%d")
 
 
-def _over_message(counter: _Counter, now: dt.datetime) -> str:
+def _over_message(counter: _Counter, now: dt.datetime, say: Speaker) -> str:
     """Friendly, specific, and says when it will work again."""
-    return texts.OVER_LIMIT.format(
-        whose=texts.WHOSE_YOU if counter.reason.startswith("user") else texts.WHOSE_GROUP,
+    return say(
+        texts.OVER_LIMIT,
+        whose=say(texts.WHOSE_YOU if counter.reason.startswith("user") else texts.WHOSE_GROUP),
         limit=counter.limit,
-        plural="" if counter.limit == 1 else "s",
-        per=texts.PER_MINUTE if counter.reason.endswith("minute") else texts.PER_DAY,
-        when=_when(counter.reset_at, now),
+        plural="s" if counter.limit != 1 and say.language == "en" else "",  # English's plural "s" only
+        per=say(texts.PER_MINUTE if counter.reason.endswith("minute") else texts.PER_DAY),
+        when=_when(counter.reset_at, now, say),
     )
 
 
-def _when(reset_at: dt.datetime, now: dt.datetime) -> str:
+def _when(reset_at: dt.datetime, now: dt.datetime, say: Speaker) -> str:
     """ "at 14:03 UTC (in 42 s)" — a clock time for people, and a countdown for time zones."""
     seconds = max(1, round((reset_at - now).total_seconds()))
     hours, rest = divmod(seconds, 3600)
@@ -225,4 +235,4 @@ def _when(reset_at: dt.datetime, now: dt.datetime) -> str:
         left = f"{minutes} min {secs} s" if secs and minutes < 10 else f"{minutes} min"
     else:
         left = f"{secs} s"
-    return texts.RESETS_AT.format(clock=reset_at.strftime("%H:%M"), left=left)
+    return say(texts.RESETS_AT, clock=reset_at.strftime("%H:%M"), left=left)

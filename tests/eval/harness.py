@@ -201,10 +201,10 @@ def in_language(text: str, language: str) -> bool:
 
 async def ask(conversation: Conversation, item: Item, chat_id: int) -> Answer:
     """The item's history, then its question, in one chat, as a person would send them."""
-    asker = Asker(chat_id=chat_id, user_id=chat_id, channel="eval")
+    asker = Asker(chat_id=chat_id, user_id=chat_id, channel="eval", language=item.language)
     for earlier in item.history:
-        await (await conversation.turn(Question(earlier, asker, language_hint=item.language))).text()
-    reply = await conversation.turn(Question(item.q, asker, language_hint=item.language))
+        await (await conversation.turn(Question(earlier, asker))).text()
+    reply = await conversation.turn(Question(item.q, asker))
     await reply.text()
     return reply.answer
 
