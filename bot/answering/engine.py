@@ -24,6 +24,7 @@ from bot.answering.answer import Answer, SourceRef, Turn
 from bot.answering.answers import DEFAULT_MODEL, Answerers, Piece
 from bot.answering.claims import contradicts_answer, false_figure_claim
 from bot.answering.compare import CompareError, Comparer, Comparison, Ranking
+from bot.answering.guard import FigureGuard
 from bot.answering.language import packs
 from bot.answering.lexicon import MentionIndex
 from bot.answering.parser import Parser
@@ -79,6 +80,7 @@ class Engine:
         self.retriever = retriever or CuratedRetriever(kb, self.speller)
         self.parser = Parser(kb, self.mentions, self.speller)
         self.answerers = Answerers(kb, self.comparer)
+        self.guard = FigureGuard(kb, self.mentions)
         self._figure_words = set(self.mentions.vocabulary) | {
             "score",
             "scores",

@@ -207,7 +207,7 @@ class Parser:
             return Query(text, (Part(()),), language, on_topic=False)
         parts = self._borrowing(parts, previous)
         parts = [self._resolve_people(p, referents) for p in parts]
-        task = any(w in TASK_WORDS for w in parts[0].words[:3])
+        task = any(w in TASK_WORDS for p in parts for w in p.words)
         on_topic = any(p.named or set(p.words) & DOMAIN_WORDS for p in parts)
         return Query(text, tuple(parts), language, task=task, on_topic=on_topic)
 

@@ -250,7 +250,17 @@ class Conversation:
             answer.error = _failure_kind(exc)
             parts.append(note)
             yield note
-        answer.text = "".join(parts).strip() or speaker(answer.language)(texts.MODEL_EMPTY)
+        answer.text = self._checked("".join(parts).strip()) or speaker(answer.language)(texts.MODEL_EMPTY)
+
+    def _checked(self, text: str) -> str:
+        """The model's final text with its benchmark figures checked against the knowledge base
+        (previews may have shown the raw stream; the final message never does)."""
+        guarded = self.engine.guard.check(text)
+        for kind, n in guarded.kinds.items():
+            self.metrics.figure_checks.labels(kind).inc(n)
+        if guarded.changed:
+            _LOG.info("Figure guard changed a model answer: %s", dict(guarded.kinds))
+        return guarded.text
 
     def _finish(self, answer: Answer, text: str, asker: Asker, started: float) -> None:
         self.health.llm_result(answer.error or None)
@@ -303,6 +313,7 @@ class Conversation:
         reply.drafts = tuple(result.drafts)
         found = result.to_answer()
         found.sources = found.sources or reply.answer.sources
+        found.language = reply.answer.language
         reply.answer = found
         if result.stream is None:
             yield found.text
@@ -311,7 +322,7 @@ class Conversation:
         async for piece in result.stream:
             parts.append(piece)
             yield piece
-        found.text = "".join(parts).strip() or texts.MODEL_EMPTY
+        found.text = self._checked("".join(parts).strip()) or speaker(found.language)(texts.MODEL_EMPTY)
 
     # -- chat state ---------------------------------------------------------------------------
 

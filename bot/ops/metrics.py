@@ -38,6 +38,12 @@ class Metrics:
             registry=r,
         )
         self.errors = Counter("musebot_errors", "Errors, by kind", ["kind"], registry=r)
+        self.figure_checks = Counter(
+            "musebot_figure_corrections",
+            "Benchmark figures in model answers the guard corrected or marked, by kind",
+            ["kind"],
+            registry=r,
+        )
         self.knowledge_items = Gauge(
             "musebot_knowledge_items", "Items in the knowledge base", ["kind"], registry=r
         )

@@ -239,6 +239,41 @@ async def test_ask_sends_even_a_knowledge_question_to_the_model(
     assert "what did muse spark score on hle" in question and "/ask" not in question
 
 
+async def test_a_task_naming_a_benchmark_goes_to_the_model_with_the_figure_in_the_prompt(
+    bot_api: FakeBotAPI, llm: FakeLLMServer, run: Start
+) -> None:
+    llm.stream(["Muse Spark tops HealthBench Hard with 42.8. ", "Health AI has a new leader."])
+    await run(_settings(bot_api, llm))
+    bot_api.message(USER, "Write a two-sentence tweet about Muse Spark's HealthBench Hard result")
+    [reply] = await _final(bot_api, USER)
+    assert "Health AI has a new leader." in _text(reply), "the model's tweet, not the stored sentence"
+    [request] = llm.requests
+    system = request.json["messages"][0]["content"]
+    assert "HealthBench Hard" in system and "Muse Spark 42.8" in system, "the exact figure is in the prompt"
+
+
+async def test_a_wrong_figure_from_the_model_reaches_the_chat_corrected(
+    bot_api: FakeBotAPI, llm: FakeLLMServer, run: Start
+) -> None:
+    llm.stream(["On Humanity's Last Exam, Muse Spark scored ", "48.2 in Contemplating mode."])
+    app = await run(_settings(bot_api, llm))
+    bot_api.message(USER, "/ask how did muse spark do on hle")
+    [reply] = await _final(bot_api, USER)
+    assert "50.2 (corrected)" in _text(reply) and "48.2" not in _text(reply)
+    assert app.services.conversation.metrics.count(app.services.conversation.metrics.figure_checks, "corrected") == 1
+
+
+async def test_right_figures_from_the_model_are_left_alone(
+    bot_api: FakeBotAPI, llm: FakeLLMServer, run: Start
+) -> None:
+    text = "Muse Spark scored 42.8 on HealthBench Hard, ahead of GPT-5.4 (40.1) and Gemini 3.1 Pro (20.6)."
+    llm.stream([text[:40], text[40:]])
+    await run(_settings(bot_api, llm))
+    bot_api.message(USER, "/ask summarise the healthbench story")
+    [reply] = await _final(bot_api, USER)
+    assert text in _text(reply) and "(corrected)" not in _text(reply)
+
+
 async def test_no_backend_off_topic_question_says_what_the_bot_knows(bot_api: FakeBotAPI, run: Start) -> None:
     """Without a model: what the bot can answer, and no word about its configuration."""
     await run(_settings(bot_api, None))
