@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from bot.answering.engine import Engine
 from bot.conversation import Conversation, Question
-from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.llm import LLMError, build_backend
 from bot.ops.logs import setup_logging
 from bot.ops.settings import Settings
@@ -129,7 +129,25 @@ def _cmd_knowledge_check(args: argparse.Namespace) -> int:
     kb = load_knowledge(settings.knowledge_dir)
     counts = ", ".join(f"{n} {k}" for k, n in kb.counts().items())
     print(f"{kb.root}: OK — {counts}; as of {kb.as_of.isoformat()}")
+    for line in _translation_report(kb):
+        print(line)
     return 0
+
+
+def _translation_report(kb: KnowledgeBase) -> list[str]:
+    """One line per language: how much is translated, and what shows in English until it is."""
+    from bot.knowledge.translations import KINDS, originals
+
+    lines = []
+    for language in kb.translations.languages():
+        done = sum(len(list(kb.translations.items(language, kind))) for kind in KINDS)
+        total = sum(len(originals(kb, kind)) for kind in KINDS)
+        todo = [t for t in (*kb.translations.stale, *kb.translations.missing) if t.startswith(f"{language} ")]
+        line = f"  {language}: {done}/{total} translated"
+        if todo:
+            line += f"; shown in English until translated: {len(todo)} (musebot knowledge translations {language})"
+        lines.append(line)
+    return lines
 
 
 def _cmd_knowledge_translations(args: argparse.Namespace) -> int:

@@ -17,7 +17,6 @@ from bot.i18n import Speaker
 from bot.knowledge import Benchmark, Entry, KnowledgeBase, Model, Score
 from bot.knowledge.translated import BenchmarkText, EntryText, ModelText, UnknownText
 
-DEFAULT_MODEL = "muse-spark"
 _MODE_WORDS = frozenset({"contemplating", "thinking", "mode"})
 
 
@@ -46,7 +45,7 @@ class Answerers:
     def score(self, part: Part, say: Speaker) -> Piece:
         """Each named model (Muse Spark by default) on each named benchmark; several models on
         several benchmarks make a table."""
-        models = list(part.models) or [DEFAULT_MODEL]
+        models = list(part.models) or [self.kb.subject]
         if len(models) >= 3 and len(part.benchmarks) == 1:
             return self.rank(part, say)
         if len(models) >= 2 and len(part.benchmarks) >= 2:
@@ -128,8 +127,8 @@ class Answerers:
 
     def compare(self, part: Part, say: Speaker) -> Piece:
         models = list(part.models)
-        if len(models) == 1 and models[0] != DEFAULT_MODEL:
-            models.insert(0, DEFAULT_MODEL)
+        if len(models) == 1 and models[0] != self.kb.subject:
+            models.insert(0, self.kb.subject)
         if len(set(models)) < 2:
             return self.model(part, say)
         result = self.comparer.compare_models(models)
@@ -139,7 +138,7 @@ class Answerers:
 
     def verdict(self, part: Part, say: Speaker) -> Piece:
         """Which is better, from the figures that exist for both (on the named benchmarks, if any)."""
-        pair = [*dict.fromkeys([*part.models, DEFAULT_MODEL])][:2]
+        pair = [*dict.fromkeys([*part.models, self.kb.subject])][:2]
         if len(pair) < 2:
             return self.score(part, say) if part.benchmarks else self.strengths(say)
         a, b = pair
@@ -203,16 +202,16 @@ class Answerers:
 
     def model(self, part: Part, say: Speaker) -> Piece:
         """What the source says about one model (Muse Spark: the overview entry)."""
-        model_id = part.models[0] if part.models else DEFAULT_MODEL
+        model_id = part.models[0] if part.models else self.kb.subject
         overview = self.kb.entries.get("what-is-muse-spark")
-        if model_id == DEFAULT_MODEL and overview is not None:
+        if model_id == self.kb.subject and overview is not None:
             return self.entry(overview, say)
         model = self.kb.models[model_id]
         found = self.kb.translations.get(say.language, "models", model.id)
         description = found.description if isinstance(found, ModelText) else model.description
-        text = f"**{model.name}** ({model.vendor}): {description}\n\n" + say(
-            texts.MODEL_FIGURES, model=model.id
-        )
+        text = f"**{model.name}** ({model.vendor})" + (f": {description}" if description else ".")
+        if model.id != self.kb.subject:
+            text += "\n\n" + say(texts.MODEL_FIGURES, subject=self.kb.subject, model=model.id)
         return Piece(text, sources=[model.source], subject=model.id, title=model.name)
 
     # -- prose ----------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def benchmarks(kb: KnowledgeBase, say: Speaker) -> Answer:
     """`/benchmarks`: Muse Spark's figure (and mode) on each benchmark, and who leads it."""
     lines = []
     for b in kb.benchmarks.values():
-        spark = b.score_for("muse-spark")
+        spark = b.score_for(kb.subject)
         leader = kb.models[b.ranked()[0].model].name
         if spark is None:
             own = say(texts.NO_SPARK_FIGURE)
@@ -89,4 +89,4 @@ def _prose(kb: KnowledgeBase, entry: Entry, say: Speaker) -> tuple[str, str]:
 
 
 def _peer_names(kb: KnowledgeBase, say: Speaker) -> str:
-    return say.join([m.name for m in kb.models.values() if m.id != "muse-spark" and not m.variant_of])
+    return say.join([m.name for m in kb.models.values() if m.id != kb.subject and not m.variant_of])

@@ -169,7 +169,9 @@ def _not_a_score(sentence: str, match: re.Match[str]) -> bool:
     after = sentence[match.end() : match.end() + 12].lower()
     return bool(
         re.search(r"(top|#|no\.?|number|than|over|under|about|by)\s*$", before)
-        or re.match(r"\s*(%|x\b|times|billion|million|months?|years?|weeks?|days?|agents?|models?|points?|pts)", after)
+        or re.match(
+            r"\s*(%|x\b|times|billion|million|months?|years?|weeks?|days?|agents?|models?|points?|pts)", after
+        )
     )
 
 

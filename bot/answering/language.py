@@ -7,7 +7,8 @@ Hindi as English. So the decision is made in this order, and stops at the first 
 1. Devanagari letters → Hindi.
 2. The language packs' cue words (`bot/answering/languages/*.yaml`: the question words and
    function words people type, Hinglish included), counted with model and benchmark names left
-   out, so English benchmark names inside a Spanish question do not flip it.
+   out, so English benchmark names inside a Spanish question do not flip it. A cue belongs to
+   one language only: a word any other pack knows ("se", "o", "ya") is never a cue.
 3. lingua (`lingua-language-detector`, low-accuracy mode over these five languages: about 20 MB,
    built for short text, no model download) when it is confident on enough words — very
    confident when the conversation's language or the client's is known;
@@ -39,6 +40,7 @@ _WORD = re.compile(r"[a-z]+")
 _CONFIDENT = 0.9
 _SURE = 0.99  # to overrule what the conversation or the client already says
 _MIN_WORDS_FOR_DETECTOR = 3
+_MIN_WORDS_FOR_READING = 8
 
 
 class LanguagePack(BaseModel):
@@ -110,10 +112,13 @@ def detect(
 
 
 def detect_reply_language(text: str) -> str:
-    """The language a (longer) reply is written in."""
+    """The language a reply is written in. Replies are long enough for lingua to be reliable
+    on its own; cue words decide only the shortest ones."""
     if len(_DEVANAGARI.findall(text)) >= 3:
         return "hi"
     words = _WORD.findall(normalize(re.sub(r"[*_`]", " ", text)))
+    if len(words) >= _MIN_WORDS_FOR_READING:
+        return _detector_guess(" ".join(words), confident=0.0) or DEFAULT
     return _by_cues(words) or _detector_guess(" ".join(words), confident=0.5) or DEFAULT
 
 

@@ -17,134 +17,40 @@ The steps, each one short:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from bot.answering.language import DEFAULT as DEFAULT_LANGUAGE
 from bot.answering.language import detect, packs
 from bot.answering.lexicon import MentionIndex, Span
 from bot.answering.phrasing import Phrasing, phrasing
 from bot.answering.query import Claim, Intent, Part, Query
+from bot.answering.vocabulary import (
+    COMPARE_WORDS,
+    CONNECTIVES,
+    DOMAIN_WORDS,
+    GREETINGS,
+    PERSONAL,
+    QUESTION_WORDS,
+    RANK_WORDS,
+    REFERRING,
+    SCORE_WORDS,
+    TASK_WORDS,
+    THANKS,
+    VERDICT_WORDS,
+    YES_NO,
+)
 from bot.answering.words import Speller, tokens
 from bot.knowledge import KnowledgeBase
 
-QUESTION_WORDS = frozenset({"what", "when", "who", "why", "how", "where", "which", "whether"})
-_YES_NO = frozenset(
-    {"is", "are", "does", "do", "did", "can", "will", "was", "has", "could", "would", "should"}
-)
-SCORE_WORDS = frozenset({"score", "benchmark", "benchmarks", "percent"})
-RANK_WORDS = frozenset({"rank", "first", "last", "top", "second", "third", "highest"})
-COMPARE_WORDS = frozenset({"vs", "compare"})
-VERDICT_WORDS = frozenset({"better", "worse", "should", "good", "bad"})
-TASK_WORDS = frozenset(
-    {
-        "write",
-        "summarize",
-        "tweet",
-        "translate",
-        "rephrase",
-        "rewrite",
-        "plan",
-        "advise",
-        "email",
-        "poem",
-        "essay",
-        "pitch",
-        "caption",
-        "script",
-        "slogan",
-    }
-)
-_GREETINGS = frozenset(
-    {
-        "hi",
-        "hello",
-        "hey",
-        "hiya",
-        "howdy",
-        "yo",
-        "start",
-        "help",
-        "morning",
-        "evening",
-        "hola",
-        "oi",
-        "ola",
-        "halo",
-        "namaste",
-        "namaskar",
-        "hallo",
-    }
-)
-_THANKS = frozenset(
-    {
-        "thanks",
-        "ok",
-        "okay",
-        "cool",
-        "great",
-        "nice",
-        "bye",
-        "gracias",
-        "obrigado",
-        "obrigada",
-        "valeu",
-        "makasih",
-        "terima",
-        "kasih",
-        "dhanyavad",
-        "shukriya",
-    }
-)
-_REFERRING = frozenset(
-    {
-        "it",
-        "its",
-        "that",
-        "this",
-        "those",
-        "these",
-        "they",
-        "them",
-        "he",
-        "him",
-        "his",
-        "she",
-        "her",
-        "there",
-        "same",
-        "one",
-    }
-)
-_PERSONAL = frozenset({"he", "him", "his", "she", "her", "hes", "shes"})
+_FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
+_VERSION = re.compile(r"^\d(?:\.\d)?$")
 _SPLIT_WORDS = frozenset({"and", "also", "plus"})
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
 _SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 _HASH_RANK = re.compile(r"#\s?(\d{1,2})\b")
 _FRAGMENT_WORDS = 4
-_CONNECTIVES = frozenset({"and", "also", "in", "on", "for", "what", "about", "how", "the", "at", "with"})
-# Words that alone make a question about the bot's subject, even with no model named.
-DOMAIN_WORDS = frozenset(
-    {
-        "api",
-        "weights",
-        "open",
-        "closed",
-        "benchmark",
-        "benchmarks",
-        "llm",
-        "compute",
-        "agents",
-        "parallel",
-        "parameters",
-        "tokens",
-        "rollout",
-        "fine",
-        "tune",
-        "meta",
-        "ai",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -160,14 +66,21 @@ class _Token:
 class Parser:
     """Builds queries against one knowledge base (its names, its vocabulary)."""
 
-    def __init__(self, kb: KnowledgeBase, index: MentionIndex, speller: Speller) -> None:
+    def __init__(self, kb: KnowledgeBase, index: MentionIndex, spellers: Mapping[str, Speller]) -> None:
+        """`spellers`: one per language pack, each mending typos toward that language's words."""
         self._kb = kb
         self._index = index
-        self._speller = speller
+        self._spellers = spellers
         self._phrasing: Phrasing = phrasing()
-        self._known = frozenset(self._pack_words()) | frozenset(speller.vocabulary)
+        self._known = frozenset(self._pack_words()) | frozenset(
+            w for sp in spellers.values() for w in sp.vocabulary
+        )
         self._name_words = frozenset(index.vocabulary)
         self._vendor = {m.vendor.lower(): m.id for m in kb.models.values() if not m.variant_of}
+        self._default_model = kb.subject
+        self._subject_words = (
+            spellers[DEFAULT_LANGUAGE].vocabulary if DEFAULT_LANGUAGE in spellers else frozenset()
+        )
 
     def _pack_words(self) -> set[str]:
         words: set[str] = set()
@@ -199,7 +112,7 @@ class Parser:
         )
         parts: list[Part] = []
         for sentence in _SENTENCE.split(text):
-            for tokens_ in self._split(self._tokens(sentence, language)):
+            for tokens_ in self._split(self._clauses(sentence, language)):
                 part = self._part(tokens_, language)
                 if part.words or part.named:
                     parts.append(part)
@@ -207,6 +120,7 @@ class Parser:
             return Query(text, (Part(()),), language, on_topic=False)
         parts = self._borrowing(parts, previous)
         parts = [self._resolve_people(p, referents) for p in parts]
+        parts = [self._default_subject(p, previous) for p in parts]
         task = any(w in TASK_WORDS for p in parts for w in p.words)
         on_topic = any(p.named or set(p.words) & DOMAIN_WORDS for p in parts)
         return Query(text, tuple(parts), language, task=task, on_topic=on_topic)
@@ -218,6 +132,14 @@ class Parser:
         found = [t.word for t in toks if not t.kind]
         return found + [w for t in toks if t.kind for w in t.word.split()] if names else found
 
+    def names_in(self, text: str, language: str) -> frozenset[str]:
+        """The ids of the models, benchmarks and entities a phrase names."""
+        return frozenset(t.ident for t in self._tokens(text, language) if t.ident and t.kind != "topic")
+
+    def in_order(self, text: str, language: str) -> list[str]:
+        """A phrase's words as the parser reads them, names included, in order (`Part.said`)."""
+        return [w for t in self._tokens(text, language) for w in t.word.split()]
+
     def stopwords(self, language: str) -> frozenset[str]:
         return self._phrasing.stopwords(language)
 
@@ -225,7 +147,8 @@ class Parser:
 
     def _tokens(self, sentence: str, language: str) -> list[_Token]:
         raw = tokens(_HASH_RANK.sub(r" rank \1 ", sentence))
-        words = [w if w in self._known else self._speller.correct(w) for w in raw]
+        speller = self._spellers.get(language) or self._spellers[DEFAULT_LANGUAGE]
+        words = [w if w in self._known else speller.correct(w) for w in raw]
         spans = self._index.spans(words, kinds=frozenset({"model", "benchmark", "entity"}))
         out: list[_Token] = []
         i = 0
@@ -234,6 +157,13 @@ class Parser:
                 out += self._canonical(words[i : span.start], language)
             if span.kind:
                 surface = " ".join(words[span.start : span.start + span.length])
+                after = span.start + span.length
+                if span.kind == "model" and after < len(words) and _VERSION.match(words[after]):
+                    # "gpt 5", "opus 4.5": another version of a model the source names, not it
+                    other = f"{surface} {words[after]}"
+                    out.append(_Token(other, "other-version", "", other))
+                    i = after + 1
+                    continue
                 out.append(_Token(surface, span.kind, span.ident, surface))
             i = span.start + span.length
         return out
@@ -251,6 +181,23 @@ class Parser:
                 continue
             out.append(_Token(canonical[i]))
             i += 1
+        return out
+
+    def _clauses(self, sentence: str, language: str) -> list[_Token]:
+        """The sentence's tokens, with an "and" put where a comma joins two questions ("qnd
+        saiu, quem fez e é aberto?"). A comma inside a list ("hle, arc agi 2 and …") stays, and
+        so does one after a preamble ("ok so, what did it score"): the clause before a comma
+        must be a question of its own too."""
+        out: list[_Token] = []
+        clause_before: list[_Token] = []
+        for clause in sentence.split(","):
+            toks = self._tokens(clause, language)
+            if not toks:
+                continue
+            if out and self._asks_own(out, toks) and self._asks_own([], clause_before):
+                out.append(_Token("and"))
+            out.extend(toks)
+            clause_before = toks
         return out
 
     def _split(self, toks: list[_Token]) -> list[list[_Token]]:
@@ -273,7 +220,7 @@ class Parser:
         if not after:
             return False
         head = after[0].word
-        if head in QUESTION_WORDS or head in _YES_NO or head in {"can", "any"}:
+        if head in QUESTION_WORDS or head in YES_NO or head in {"can", "any"}:
             return True
         # "hle score and arc agi 2 score" asks twice; "on hle, arc agi 2 and healthbench" lists
         names_after = {t.kind for t in after if t.kind in ("benchmark", "topic")}
@@ -293,7 +240,7 @@ class Parser:
         topics = _ordered(t.ident for t in toks if t.kind == "topic")
         asks = frozenset(w for w in words if w in QUESTION_WORDS)
         figures = any(w in SCORE_WORDS | RANK_WORDS | VERDICT_WORDS | COMPARE_WORDS for w in words)
-        lone_topic = bool(topics) and not models and not [w for w in words if w not in _CONNECTIVES]
+        lone_topic = bool(topics) and not models and not [w for w in words if w not in CONNECTIVES]
         topic_only = not benchmarks and bool(topics) and (figures or lone_topic)
         if topic_only:
             benchmarks = topics
@@ -305,14 +252,21 @@ class Parser:
             benchmarks=benchmarks,
             entities=(*entities, *orgs),
             topic_only=topic_only,
+            topics=topics,
+            said=tuple(w for t in toks for w in t.word.split()),
+            other_versions=tuple(t.surface for t in toks if t.kind == "other-version"),
         )
         part = replace(
             part,
             intent=self._intent(part, words),
             claims=self._claims(toks, part),
-            asserting="right" in words or (not asks and not (set(words[:1]) & _YES_NO) and bool(part.named)),
+            asserting="right" in words or (not asks and not (set(words[:1]) & YES_NO) and bool(part.named)),
             unknown_names=self._unknown_names(words, stop),
         )
+        if part.intent in _FIGURE_INTENTS and not part.models:
+            # "muse spark 2 hle score": figures for a later model of a series, which has none yet
+            later = tuple(t.surface for t in toks if t.kind == "entity" and t.surface[-1:].isdigit())
+            part = replace(part, other_versions=(*part.other_versions, *later))
         return replace(part, fragment=self._is_fragment(part, stop))
 
     def _is_vendor(self, tok: _Token) -> bool:
@@ -320,14 +274,21 @@ class Parser:
 
     def _intent(self, part: Part, words: tuple[str, ...]) -> Intent:
         has = set(words).__and__
-        polite = _GREETINGS | _THANKS
+        polite = GREETINGS | THANKS
         content = [w for w in words if w in polite or w not in self._phrasing.stopwords("en")]
-        if content and set(content) <= _GREETINGS and not part.named:
+        if content and set(content) <= GREETINGS and not part.named:
             return Intent.GREETING
-        if content and set(content) <= _THANKS | _GREETINGS and not part.named:
+        if content and set(content) <= THANKS | GREETINGS and not part.named:
             return Intent.THANKS
         if has(VERDICT_WORDS) and (len(part.models) >= 2 or (part.models and part.benchmarks)):
             return Intent.VERDICT
+        if (
+            has({"better", "good", "worse", "bad"})
+            and part.models
+            and not part.entities
+            and not part.asks - {"what", "which"}
+        ):
+            return Intent.VERDICT  # "does spark slap or nah": where it is strong, where it is not
         modes = [e for e in part.entities if self._kind(e) == "mode"]
         if has(COMPARE_WORDS) and len(part.models) >= 2 and not part.benchmarks and not modes:
             return Intent.COMPARE if self._share_figures(part.models) else Intent.FACT
@@ -335,7 +296,7 @@ class Parser:
             if has(RANK_WORDS) and (not part.models or part.asks & {"who", "which"}):
                 return Intent.RANK
             return Intent.SCORE
-        comparable = [*part.models, "muse-spark"] if len(part.models) == 1 else list(part.models)
+        comparable = [*part.models, self._default_model] if len(part.models) == 1 else list(part.models)
         if (len(part.models) >= 2 or (has(COMPARE_WORDS) and part.models)) and not modes:
             return Intent.COMPARE if self._share_figures(comparable) else Intent.FACT
         if part.models and has(SCORE_WORDS):
@@ -414,7 +375,7 @@ class Parser:
         content = [w for w in part.content(stop) if w not in QUESTION_WORDS]
         if part.words[:1] in (("and",), ("also",)) or part.words[:2] in (("what", "about"), ("how", "about")):
             return True
-        refers = bool(set(part.words) & _REFERRING)
+        refers = bool(set(part.words) & REFERRING)
         if part.unknown_names and not refers:
             return False  # "what's the weather in manchester" asks about something else
         if not part.named:
@@ -430,11 +391,22 @@ class Parser:
         """ "how did he end up at meta?" after an answer about Alexandr Wang: he is Wang."""
         if (
             not referents
-            or not set(part.words) & _PERSONAL
+            or not set(part.words) & PERSONAL
             or any(self._kind(e) == "person" for e in part.entities)
         ):
             return part
-        return replace(part, entities=(*referents, *(e for e in part.entities if e not in referents)))
+        return replace(part, entities=referents)
+
+    def _default_subject(self, part: Part, previous: Query | None) -> Part:
+        """ "is it open source?" as a first message: "it" is Muse Spark, the bot's subject —
+        when the rest of the question is something the knowledge base talks about ("why is it
+        blue" is not)."""
+        if previous is not None or part.named or not set(part.words) & {"it", "its"}:
+            return part
+        stop = self._phrasing.stopwords("en") | QUESTION_WORDS
+        if not any(w in self._subject_words for w in part.words if w not in stop):
+            return part
+        return replace(part, models=(self._default_model,))
 
     def _borrowing(self, parts: list[Part], previous: Query | None) -> list[Part]:
         out: list[Part] = []

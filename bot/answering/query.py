@@ -58,10 +58,14 @@ class Part:
     fragment: bool = False
     consumed: frozenset[int] = frozenset()
     topic_only: bool = False  # the benchmark came from a topic word ("coding"), not its name
+    topics: tuple[str, ...] = ()  # benchmarks a topic word points at ("health"), whether used or not
+    context: tuple[str, ...] = ()  # words borrowed from the question this one follows up
+    said: tuple[str, ...] = ()  # the part's own words in order, canonical, names as typed
+    other_versions: tuple[str, ...] = ()  # "gpt 5": a version of a known model the source lacks
 
     @property
     def named(self) -> bool:
-        return bool(self.models or self.benchmarks or self.entities)
+        return bool(self.models or self.benchmarks or self.entities or self.other_versions)
 
     def content(self, stopwords: frozenset[str]) -> list[str]:
         """The words that carry meaning, for retrieval."""
@@ -75,11 +79,14 @@ class Part:
         models = self.models or earlier.models
         benchmarks = self.benchmarks or (earlier.benchmarks if figures or not self.named else ())
         entities = self.entities or (earlier.entities if not (self.models or self.benchmarks) else ())
-        own = self.words
+        context = self.context
         if words and not self.named:  # a follow-up reads with the earlier question's topic words
-            topic = [w for w in earlier.words if w not in own and w not in _QUESTION_WORDS]
-            own = (*own, *topic)
-        return replace(self, models=models, benchmarks=benchmarks, entities=entities, words=own)
+            context = tuple(
+                w
+                for w in (*earlier.words, *earlier.context)
+                if w not in self.words and w not in _QUESTION_WORDS
+            )
+        return replace(self, models=models, benchmarks=benchmarks, entities=entities, context=context)
 
 
 _QUESTION_WORDS = frozenset({"what", "when", "who", "why", "how", "where", "which"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -170,10 +170,19 @@ class Speller:
     ("arc" → "are"), and people rarely mistype the first letter ("getting" is not "setting").
     """
 
-    def __init__(self, vocabulary: Iterable[str], *, cutoff: float = 80.0) -> None:
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        *,
+        cutoff: float = 80.0,
+        is_word: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`is_word` says whether a word is a real word of the language (`bot.answering.dictionary`):
+        such a word is left as typed, however close it is to a vocabulary word."""
         self._vocabulary = sorted({w for w in vocabulary if w.isalpha() and len(w) >= 3})
         self._known = frozenset(self._vocabulary)
         self._cutoff = cutoff
+        self._is_word = is_word
         self._cache: dict[str, str] = {}
 
     @property
@@ -195,4 +204,6 @@ class Speller:
         match = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=self._cutoff)
         if match is None or abs(len(match[0]) - len(word)) > 2 or match[0][0] != word[0]:
             return word
+        if self._is_word is not None and self._is_word(word):
+            return word  # "bunch" is not a typo of "bench" (asked only now: the lists load lazily)
         return str(match[0])

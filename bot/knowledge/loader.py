@@ -157,6 +157,9 @@ Problem = tuple[str, str, str]  # (kind, id) of the object at fault, and what is
 
 def _reference_problems(kb: KnowledgeBase) -> Iterable[Problem]:
     """Every id that points nowhere, attributed to the object (and so the file) that holds it."""
+    subjects = [m.id for m in kb.models.values() if m.subject]
+    if len(subjects) > 1:
+        yield "model", subjects[1], f"models {', '.join(subjects)} are all marked subject: mark one"
     for m in kb.models.values():
         if m.source not in kb.sources:
             yield "model", m.id, f"model '{m.id}' refers to unknown source '{m.source}'"

@@ -50,6 +50,9 @@ class Model(_Strict):
     aliases: list[Text] = Field(default_factory=list)
     description: str = ""
     source: Slug
+    #: The model the knowledge base is about: "it" in a question, and the other side of a
+    #: comparison that names one model. One model at most; the first one when none is marked.
+    subject: bool = False
 
     @property
     def label(self) -> str:
@@ -158,6 +161,11 @@ class KnowledgeBase:
     unknowns: dict[str, Unknown] = field(default_factory=dict)
     entities: dict[str, Entity] = field(default_factory=dict)
     translations: Translations = field(default_factory=Translations)
+
+    @property
+    def subject(self) -> str:
+        """The id of the model the knowledge base is about (see `Model.subject`)."""
+        return next((m.id for m in self.models.values() if m.subject), next(iter(self.models)))
 
     @property
     def as_of(self) -> dt.date:

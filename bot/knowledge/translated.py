@@ -30,8 +30,8 @@ _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
 # Version numbers are part of names ("GPT-5.4", "Gemini 3.1", "Index v4.0"), not figures.
 _VERSIONED = re.compile(
-    r"(?i)\b(?:gpt|gemini|opus|llama|arc-agi|terminal-bench|bench|spark|muse|v)[\s-]*\d+(?:\.\d+)*"
-)
+    r"(?i)\b(?:gpt|gemini|opus|llama|arc-agi|terminal-bench|bench|spark|muse|v)[\s-]*\d(?:\.\d+)*(?!\d|,\d)"
+)  # one digit before the dot: "Muse Spark 52" is Muse Spark's figure, not a version
 #: The decimal sign each language writes (Babel's CLDR data agrees).
 DECIMAL_SIGN: dict[str, str] = {"en": ".", "es": ",", "pt": ",", "id": ",", "hi": "."}
 

@@ -57,14 +57,15 @@ KINDS: tuple[Kind, ...] = ("entries", "unknowns", "models", "benchmarks")
 
 
 def originals(kb: KnowledgeBase, kind: Kind) -> Mapping[str, Original]:
-    """The English items of one kind, by id."""
+    """The English items of one kind that have text to translate, by id (a model without a
+    description has nothing to translate)."""
     table: dict[Kind, Mapping[str, Original]] = {
         "entries": kb.entries,
         "unknowns": kb.unknowns,
         "models": kb.models,
         "benchmarks": kb.benchmarks,
     }
-    return table[kind]
+    return {i: o for i, o in table[kind].items() if any(english_fields(o))}
 
 
 def check_translations(kb: KnowledgeBase, files: Mapping[str, TranslationFile]) -> Translations:

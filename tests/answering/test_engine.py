@@ -307,3 +307,33 @@ def test_a_new_question_naming_a_model_is_not_the_previous_benchmark(engine: Eng
 def test_a_question_about_a_mode_after_a_score_is_a_new_question(engine: Engine) -> None:
     answer = _ask(engine, "what is contemplating mode", "how did muse spark do on terminal bench")
     assert answer.subject == "contemplating-mode", answer.text
+
+
+# --------------------------------------------------------------------------- other versions
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("gpt 5 hle score", "gpt 5"),
+        ("how does opus 4.5 compare with muse spark", "opus 4.5"),
+        ("muse spark 2 hle score", "muse spark 2"),
+        ("gemini 2.5 arc agi 2?", "gemini 2.5"),
+    ],
+)
+def test_another_version_of_a_known_model_gets_no_figures_of_this_one(
+    engine: Engine, question: str, named: str
+) -> None:
+    answer = _ask(engine, question)
+    assert named in answer.text.lower()
+    assert not re.search(r"\d\d\.\d", answer.text), answer.text  # no benchmark figure at all
+
+
+def test_a_cuando_question_about_this_model_is_not_the_next_models_unknown(engine: Engine) -> None:
+    assert "2026" in _ask(engine, "cuando salio muse spark").text
+    assert "2026" not in _ask(engine, "cuando sale muse spark 2").text
+
+
+def test_in_a_multi_part_question_each_part_gets_its_own_answer(engine: Engine) -> None:
+    text = _ask(engine, "cuando salio, quien lo hizo y es abierto o cerrado?").text
+    assert "2026" in text and "Superintelligence Labs" in text and "cerrado" in text

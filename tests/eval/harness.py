@@ -144,6 +144,11 @@ class Judge:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._known = source_figures()
+        things = [*kb.models.values(), *kb.benchmarks.values(), *kb.entities.values()]
+        names = {str(n) for t in things for n in (t.name, *t.aliases) if len(str(n)) > 2}
+        self._names = re.compile(
+            "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)), re.IGNORECASE
+        )
         self._owner: dict[str, set[str]] = {}
         for bench in kb.benchmarks.values():
             if bench.unit != "score" or bench.decimals == 0:
@@ -156,7 +161,7 @@ class Judge:
     def verdict(self, item: Item, answer: Answer) -> Verdict:
         text = plain(answer.text)
         found = Verdict(item, answer, wrong_topic=self._wrong_topic(item, answer.text))
-        found.in_language = in_language(answer.text, item.language)
+        found.in_language = in_language(self._without_names(answer.text), item.language)
         found.reason = self._content(item, answer, text)
         if not found.reason and found.wrong_topic:
             found.reason = "figures of another benchmark"
@@ -181,6 +186,11 @@ class Judge:
             if not re.search(pattern, text.strip()) and not re.search(_CORRECTION["en"], text.strip()):
                 return "does not open with the correction"
         return ""
+
+    def _without_names(self, text: str) -> str:
+        """Names (models, benchmarks, people, apps) are the same in every language: the judge
+        reads the language of the words around them."""
+        return self._names.sub(" ", text)
 
     def _wrong_topic(self, item: Item, text: str) -> bool:
         if item.benchmarks == "any":

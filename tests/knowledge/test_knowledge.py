@@ -4,7 +4,6 @@ fails with the file and the reason, the way an operator editing `KNOWLEDGE_DIR` 
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import yaml
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.knowledge.translated import figures_in
 from tests.eval.figures import figures
+from tests.knowledge.folder import BENCHMARKS, ENTRIES, MODELS, write_kb
 from tests.seed import REPO, seed_text
 
 KNOWLEDGE_DIR = REPO / "knowledge"
@@ -89,69 +89,9 @@ def test_every_as_of_date_is_the_date_the_seed_article_gives(kb: KnowledgeBase) 
 
 # ------------------------------------------------------------------------------- broken folders
 
-_SOURCES = """
-sources:
-  - id: seed
-    title: The seed article
-    as_of: 2026-04-08
-"""
-_MODELS = """
-models:
-  - id: spark
-    name: Muse Spark
-    vendor: Meta
-    family: Muse
-    aliases: ["muse"]
-    source: seed
-  - id: gpt
-    name: GPT-5.4
-    vendor: OpenAI
-    family: GPT
-    source: seed
-"""
-_BENCHMARKS = """
-benchmarks:
-  - id: hle
-    name: Humanity's Last Exam
-    measures: Hard questions.
-    source: seed
-    scores:
-      - model: spark
-        value: 50.2
-        source: seed
-      - model: gpt
-        value: 43.9
-        source: seed
-"""
-_ENTRIES = """
-entries:
-  - id: release
-    topic: release
-    title: Release date
-    answer: Released on April 8, 2026.
-    source: seed
-    as_of: 2026-04-08
-"""
-
-
-def _write_kb(root: Path, **overrides: str) -> Path:
-    """A small valid knowledge folder; `overrides` replace a file's text (name → YAML)."""
-    files = {
-        "sources.yaml": _SOURCES,
-        "models.yaml": _MODELS,
-        "benchmarks.yaml": _BENCHMARKS,
-        "entries/release.yaml": _ENTRIES,
-    }
-    files.update({name.replace("__", "/") + ".yaml": text for name, text in overrides.items()})
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return root
-
 
 def test_the_small_valid_folder_loads(tmp_path: Path) -> None:
-    kb = load_knowledge(_write_kb(tmp_path))
+    kb = load_knowledge(write_kb(tmp_path))
     assert kb.counts() == {
         "sources": 1,
         "models": 2,
@@ -170,70 +110,70 @@ def _error(root: Path) -> str:
 
 
 def test_missing_required_field_names_the_file_and_the_field(tmp_path: Path) -> None:
-    broken = _MODELS.replace("    vendor: OpenAI\n", "")
-    message = _error(_write_kb(tmp_path, models=broken))
+    broken = MODELS.replace("    vendor: OpenAI\n", "")
+    message = _error(write_kb(tmp_path, models=broken))
     assert str(tmp_path / "models.yaml") in message
     assert "models.1.vendor" in message and "required" in message.lower()
 
 
 def test_wrong_type_names_the_file_the_field_and_the_expected_type(tmp_path: Path) -> None:
-    broken = _BENCHMARKS.replace("value: 43.9", "value: high")
-    message = _error(_write_kb(tmp_path, benchmarks=broken))
+    broken = BENCHMARKS.replace("value: 43.9", "value: high")
+    message = _error(write_kb(tmp_path, benchmarks=broken))
     assert str(tmp_path / "benchmarks.yaml") in message
     assert "benchmarks.0.scores.1.value" in message and "number" in message
 
 
 def test_invalid_yaml_names_the_file(tmp_path: Path) -> None:
-    message = _error(_write_kb(tmp_path, entries__release="entries:\n  - id: [unclosed\n"))
+    message = _error(write_kb(tmp_path, entries__release="entries:\n  - id: [unclosed\n"))
     assert str(tmp_path / "entries" / "release.yaml") in message
     assert "YAML" in message
 
 
 def test_unexpected_top_level_key_names_the_file_and_the_allowed_keys(tmp_path: Path) -> None:
-    message = _error(_write_kb(tmp_path, models=_MODELS.replace("models:", "modles:", 1)))
+    message = _error(write_kb(tmp_path, models=MODELS.replace("models:", "modles:", 1)))
     assert str(tmp_path / "models.yaml") in message
     assert "models" in message and "benchmarks" in message
 
 
 def test_unknown_field_is_rejected_not_ignored(tmp_path: Path) -> None:
-    broken = _MODELS.replace("    family: GPT\n", "    family: GPT\n    vendr: OpenAI\n")
-    message = _error(_write_kb(tmp_path, models=broken))
+    broken = MODELS.replace("    family: GPT\n", "    family: GPT\n    vendr: OpenAI\n")
+    message = _error(write_kb(tmp_path, models=broken))
     assert str(tmp_path / "models.yaml") in message and "vendr" in message
 
 
 def test_duplicate_id_in_one_file_names_the_file_and_the_id(tmp_path: Path) -> None:
-    broken = _MODELS.replace("id: gpt", "id: spark")
-    message = _error(_write_kb(tmp_path, models=broken))
+    broken = MODELS.replace("id: gpt", "id: spark")
+    message = _error(write_kb(tmp_path, models=broken))
     assert str(tmp_path / "models.yaml") in message
     assert "duplicate" in message and "'spark'" in message
 
 
 def test_duplicate_id_across_files_names_the_second_file(tmp_path: Path) -> None:
-    message = _error(_write_kb(tmp_path, entries__zz_again=_ENTRIES))
+    message = _error(write_kb(tmp_path, entries__zz_again=ENTRIES))
     assert str(tmp_path / "entries" / "zz_again.yaml") in message
     assert "duplicate" in message and "'release'" in message
 
 
 def test_duplicate_entry_message_is_plain_english(tmp_path: Path) -> None:
-    message = _error(_write_kb(tmp_path, entries__zz_again=_ENTRIES))
+    message = _error(write_kb(tmp_path, entries__zz_again=ENTRIES))
     assert "duplicate entry id 'release'" in message
 
 
 def test_two_scores_for_one_model_are_rejected(tmp_path: Path) -> None:
-    broken = _BENCHMARKS.replace("model: gpt", "model: spark")
-    message = _error(_write_kb(tmp_path, benchmarks=broken))
+    broken = BENCHMARKS.replace("model: gpt", "model: spark")
+    message = _error(write_kb(tmp_path, benchmarks=broken))
     assert str(tmp_path / "benchmarks.yaml") in message and "more than one score for spark" in message
 
 
 def test_score_for_an_unknown_model_says_which_benchmark_and_model(tmp_path: Path) -> None:
-    broken = _BENCHMARKS.replace("model: gpt", "model: gpt-9")
-    message = _error(_write_kb(tmp_path, benchmarks=broken))
+    broken = BENCHMARKS.replace("model: gpt", "model: gpt-9")
+    message = _error(write_kb(tmp_path, benchmarks=broken))
     assert "benchmark 'hle' refers to unknown model 'gpt-9'" in message
 
 
 def test_alias_naming_two_models_says_which_alias_and_models(tmp_path: Path) -> None:
-    broken = _MODELS.replace("    family: GPT\n", '    family: GPT\n    aliases: ["Muse"]\n')
-    message = _error(_write_kb(tmp_path, models=broken))
+    broken = MODELS.replace("    family: GPT\n", '    family: GPT\n    aliases: ["Muse"]\n')
+    message = _error(write_kb(tmp_path, models=broken))
     assert "alias 'muse' names both 'spark' and 'gpt'" in message
 
 
@@ -247,8 +187,8 @@ def test_alias_naming_two_models_says_which_alias_and_models(tmp_path: Path) -> 
     ids=["score-for-unknown-model", "alias-for-two-models", "entry-with-unknown-source"],
 )
 def test_reference_errors_name_the_file(tmp_path: Path, name: str, old: str, new: str, file: str) -> None:
-    originals = {"benchmarks": _BENCHMARKS, "models": _MODELS, "entries__release": _ENTRIES}
-    message = _error(_write_kb(tmp_path, **{name: originals[name].replace(old, new)}))
+    originals = {"benchmarks": BENCHMARKS, "models": MODELS, "entries__release": ENTRIES}
+    message = _error(write_kb(tmp_path, **{name: originals[name].replace(old, new)}))
     assert str(tmp_path / file) in message
 
 

@@ -272,7 +272,7 @@ async def test_restart_mid_conversation_keeps_history_and_answers_nothing_twice(
     bot_api: FakeBotAPI, llm: FakeLLMServer, tmp_path: Path
 ) -> None:
     llm.stream(["Llamas are ", "woolly."])
-    first = bot_api.message(USER, "tell me something about llamas")
+    first = bot_api.message(USER, "tell me something about alpacas")
     code, output = await _run_until_answered(bot_api, llm, tmp_path, 1)
     assert code == 0, output
 
@@ -290,5 +290,5 @@ async def test_restart_mid_conversation_keeps_history_and_answers_nothing_twice(
     assert len(llm.requests) == 2, "the repeated update did not reach the LLM again"
     sent = [(m["role"], m["content"]) for m in llm.requests[1].json["messages"]]
     assert ("assistant", "Llamas are woolly.") in sent, "history survived the restart"
-    assert any(role == "user" and "something about llamas" in text for role, text in sent)
+    assert any(role == "user" and "something about alpacas" in text for role, text in sent)
     assert "Traceback" not in output and TEST_TOKEN not in output and TEST_KEY not in output

@@ -260,7 +260,10 @@ async def test_a_wrong_figure_from_the_model_reaches_the_chat_corrected(
     bot_api.message(USER, "/ask how did muse spark do on hle")
     [reply] = await _final(bot_api, USER)
     assert "50.2 (corrected)" in _text(reply) and "48.2" not in _text(reply)
-    assert app.services.conversation.metrics.count(app.services.conversation.metrics.figure_checks, "corrected") == 1
+    assert (
+        app.services.conversation.metrics.count(app.services.conversation.metrics.figure_checks, "corrected")
+        == 1
+    )
 
 
 async def test_right_figures_from_the_model_are_left_alone(

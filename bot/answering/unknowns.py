@@ -1,0 +1,85 @@
+"""Which curated "the source doesn't say" a question asks about.
+
+`knowledge/unknowns.yaml` lists what the source leaves out (the API price, a context window,
+other models), each with trigger phrases in English and, in `knowledge/translations/`, in each
+language. A part asks about one when it contains a trigger as typed, or all of a trigger's
+meaningful words in any order ("when will the weights be released" for "weights release
+date") with the names the trigger mentions named too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.answering.lexicon import MentionIndex
+from bot.answering.parser import Parser
+from bot.answering.query import Part, Query
+from bot.answering.words import tokens
+from bot.knowledge import KnowledgeBase
+
+#: Question words that stay meaningful in a trigger: "pesos abiertos cuando" asks a date, not
+#: whether the weights are open.
+_ASKING = frozenset({"when", "where", "who"})
+_FIGURE_WORDS = frozenset({"score", "scores", "figure", "figures", "numbers"})
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A trigger phrase, read the ways a question can contain it: `typed` and `in_order`
+    (padded, as typed and as the parser reads it), its meaningful canonical `words`, and the
+    ids of the `names` it mentions."""
+
+    typed: str
+    in_order: str
+    words: frozenset[str]
+    names: frozenset[str]
+
+
+class CuratedUnknowns:
+    """The knowledge base's curated unknowns, their triggers read once per language."""
+
+    def __init__(self, kb: KnowledgeBase, parser: Parser, mentions: MentionIndex) -> None:
+        self.kb = kb
+        self.parser = parser
+        self._figure_words = set(mentions.vocabulary) | _FIGURE_WORDS
+        self._cache: dict[tuple[str, str], list[Trigger]] = {}
+
+    def asked(self, part: Part, query: Query, *, figures: bool = False) -> str | None:
+        """The id of the unknown `part` asks about, or None. With `figures` (a figure question
+        about a benchmark the source has), only a trigger that names figures counts ("vision
+        score", "claude healthbench"): "how big is spark's lead" asks a figure the source has."""
+        several = len(query.parts) > 1  # then a trigger counts only within its own part
+        raw = f" {' '.join(part.said if several else tokens(query.text))} "
+        words = set(part.words)
+        names = {*(part.models or [self.kb.subject]), *part.benchmarks, *part.entities}
+        for unknown in self.kb.unknowns.values():
+            for trigger in self._triggers(unknown.id, query.language):
+                if figures and not (set(trigger.typed.split()) & self._figure_words):
+                    continue
+                if not query.on_topic and len(trigger.typed.split()) < 2:
+                    continue  # "bitcoin price today" names a price, but not Muse Spark's
+                in_a_row = (trigger.in_order if several else trigger.typed) in raw
+                any_order = len(trigger.words) >= 2 and trigger.words <= words and trigger.names <= names
+                if in_a_row or any_order:
+                    return unknown.id
+        return None
+
+    def _triggers(self, unknown_id: str, language: str) -> list[Trigger]:
+        key = (unknown_id, language)
+        if key not in self._cache:
+            unknown = self.kb.unknowns[unknown_id]
+            found = [(p, "en") for p in unknown.triggers]
+            translated = self.kb.translations.get(language, "unknowns", unknown_id)
+            found += [(p, language) for p in getattr(translated, "triggers", [])]
+            self._cache[key] = [self._read(p, lang) for p, lang in found if tokens(p)]
+        return self._cache[key]
+
+    def _read(self, phrase: str, language: str) -> Trigger:
+        stop = self.parser.stopwords(language)
+        words = self.parser.canonical(phrase, language, names=False)
+        return Trigger(
+            typed=f" {' '.join(tokens(phrase))} ",
+            in_order=f" {' '.join(self.parser.in_order(phrase, language))} ",
+            words=frozenset(w for w in words if w not in stop or w in _ASKING),
+            names=self.parser.names_in(phrase, language),
+        )

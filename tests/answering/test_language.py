@@ -1,0 +1,54 @@
+"""Which language a question is answered in: the asker's, even in short, mixed chat messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.language import detect, packs
+from bot.answering.words import normalize
+
+
+def _vocabulary(code: str) -> set[str]:
+    pack = packs()[code]
+    words = set(pack.stopwords) | set(pack.cues)
+    for phrases in pack.concepts.values():
+        words |= {w for phrase in phrases for w in phrase.split()}
+    return {normalize(w) for w in words}
+
+
+@pytest.mark.parametrize("code", sorted(packs()))
+def test_a_cue_word_belongs_to_one_language_only(code: str) -> None:
+    cues = {normalize(w) for w in packs()[code].cues}
+    for other in packs():
+        if other != code:
+            assert not cues & _vocabulary(other), (code, other, sorted(cues & _vocabulary(other)))
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("cuanto saco muse spark en HLE y en ARC-AGI-2", "es"),
+        ("quem fez o muse spark e quando saiu", "pt"),
+        ("kapan muse spark dirilis dan siapa yang bikin", "id"),
+        ("muse spark kya hai bhai, kisne banaya", "hi"),
+        ("म्यूज़ स्पार्क किसने बनाया", "hi"),
+        ("when did muse spark come out and who built it", "en"),
+    ],
+)
+def test_a_question_is_read_in_the_language_it_is_typed_in(text: str, language: str) -> None:
+    assert detect(text, names=("muse", "spark", "hle", "arc", "agi")).language == language
+
+
+def test_a_bare_benchmark_name_keeps_the_conversation_language() -> None:
+    assert detect("hle?", names=("hle",), previous="pt").language == "pt"
+    assert detect("e o gpt 5.4?", names=("gpt",), previous="pt").language == "pt"
+
+
+def test_the_clients_language_decides_when_the_text_cannot() -> None:
+    assert detect("gpt 5.4?", names=("gpt",), hint="pt-br").language == "pt"
+    assert detect("gpt 5.4?", names=("gpt",), hint="es-419").language == "es"
+    assert detect("gpt 5.4?", names=("gpt",), hint="fr").language == "en"
+
+
+def test_a_clear_switch_of_language_is_followed() -> None:
+    assert detect("and what about its release date", previous="es").language == "en"
