@@ -19,7 +19,7 @@ import functools
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import texts
 from bot.answering.answer import Answer, SourceRef, Turn
@@ -27,6 +27,7 @@ from bot.answering.answers import Answerers, Piece
 from bot.answering.claims import contradicts_answer, false_figure_claim
 from bot.answering.compare import CompareError, Comparer, Comparison, Ranking
 from bot.answering.dictionary import is_common
+from bot.answering.followups import FollowUps
 from bot.answering.guard import FigureGuard
 from bot.answering.language import packs
 from bot.answering.lexicon import MentionIndex
@@ -38,6 +39,7 @@ from bot.answering.unknowns import CuratedUnknowns
 from bot.answering.words import Speller, tokens
 from bot.i18n import Speaker, speaker
 from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge.translated import figures_in
 from bot.llm import ChatMessage, ImagePart, LLMBackend
 
 __all__ = ["CONFIDENCE_THRESHOLD", "MAX_QUESTION_CHARS", "Engine", "ForModel"]
@@ -48,6 +50,7 @@ MAX_QUESTION_CHARS = 10_000
 CONFIDENCE_THRESHOLD = 0.5
 OWNED_THRESHOLD = 0.3  # among the entries about a named person, organisation or surface
 UNNAMED_THRESHOLD = 0.6  # for a question that names nothing the knowledge base holds
+ON_TOPIC_THRESHOLD = 0.4  # for a question that names the subject or its domain (the API, weights)
 TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is this close
 SUGGEST_THRESHOLD = 0.4
 OVERVIEW_ENTRY = "what-is-muse-spark"
@@ -96,6 +99,7 @@ class Engine:
         self.answerers = Answerers(kb, self.comparer)
         self.guard = FigureGuard(kb, self.mentions)
         self.unknowns = CuratedUnknowns(kb, self.parser, self.mentions)
+        self.followups = FollowUps(kb, self.retriever, self.answerers)
         self._people = {e.id: e.name for e in kb.entities.values() if e.kind == "person"}
 
     def _vocabulary(self, language: str | None = None) -> set[str]:
@@ -172,9 +176,10 @@ class Engine:
             previous = self.parser.parse(text, previous=previous, hint=hint, language=language)
         said = next((t.text for t in reversed(history) if t.role == "assistant"), "")
         referents = self._people_in(said)
-        return self.parser.parse(
+        query = self.parser.parse(
             question, previous=previous, hint=hint, referents=referents, language=language
         )
+        return replace(query, follows=self.followups.said(history)) if previous is not None else query
 
     def _people_in(self, text: str) -> tuple[str, ...]:
         """The people the bot's last answer named: what "he" or "she" in a follow-up means."""
@@ -238,6 +243,10 @@ class Engine:
             if self._contradicted(query, part, piece):
                 piece.text = say(texts.CORRECTION, text=piece.text)
             return piece
+        if query.follows and part.intent in (Intent.FACT, Intent.MODEL) and not part.benchmarks:
+            piece = self.followups.more(part, query.follows, say, self.parser.stopwords(query.language))
+            if piece is not None:
+                return piece
         if part.other_versions:
             return a.not_in_source(say.join(list(part.other_versions)), say, model=True)
         if part.intent is Intent.SCORE and not part.benchmarks:
@@ -255,6 +264,8 @@ class Engine:
                 piece.text = say(texts.CORRECTION, text=piece.text)
             return piece
         fact = self._fact(part, query, say)
+        if fact is None and query.follows and part.fragment:
+            fact = self.followups.related(part, query.follows, say)
         if fact is not None and self._contradicted(query, part, fact):
             fact.text = say(texts.CORRECTION, text=fact.text)
         return fact
@@ -323,7 +334,25 @@ class Engine:
             return hits[0].entry if hits and hits[0].confidence >= OWNED_THRESHOLD else None
         bar = CONFIDENCE_THRESHOLD if part.named or part.topics or part.context else UNNAMED_THRESHOLD
         hits = self.retriever.search(text, limit=1)
-        return hits[0].entry if hits and hits[0].confidence >= bar else None
+        if not hits:
+            return None
+        best, confidence = hits[0].entry, hits[0].confidence
+        if confidence >= bar:
+            return best
+        # About the subject, a nearer miss still beats "outside what I know" — unless it quotes
+        # benchmark figures nobody asked for.
+        near = query.on_topic and confidence >= ON_TOPIC_THRESHOLD
+        return best if near and (part.benchmarks or part.topics or not self._quotes_figures(best)) else None
+
+    def _quotes_figures(self, entry: Entry) -> bool:
+        """Whether an entry states any benchmark score."""
+        scores = {
+            b.format_value(s.value)
+            for b in self.kb.benchmarks.values()
+            if b.unit == "score"
+            for s in b.scores
+        }
+        return bool(scores & set(figures_in(entry.answer)))
 
     def _names(self, part: Part) -> list[str]:
         found = [self.kb.models[m].name for m in part.models]

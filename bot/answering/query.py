@@ -104,6 +104,7 @@ class Query:
     task: bool = False
     on_topic: bool = True
     notes: tuple[str, ...] = field(default=())
+    follows: str = ""  # the entry the bot's previous answer gave, for "tell me more", "why?"
 
     @property
     def first(self) -> Part:

@@ -1,0 +1,42 @@
+"""Follow-ups on the bot's last answer, in one chat, as people send them: "tell me more" gives
+more (never the same answer twice), a bare "why?" gets the reason."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.answering.engine import Engine
+from bot.conversation import Asker, Conversation, Question
+from bot.state.store import Store
+
+
+def _chat(engine: Engine, *messages: str) -> list[str]:
+    """Every reply, in order, to `messages` sent one after another in one private chat."""
+
+    async def run() -> list[str]:
+        conversation = Conversation(engine, Store(":memory:"))
+        asker = Asker(chat_id=5, user_id=5, channel="test")
+        return [await (await conversation.turn(Question(m, asker))).text() for m in messages]
+
+    return asyncio.run(run())
+
+
+def test_tell_me_more_says_something_new_each_time(engine: Engine) -> None:
+    replies = _chat(engine, "what is contemplating mode", "tell me more", "tell me more")
+    assert len(set(replies)) == 3, replies
+    assert all("outside what I know" not in r for r in replies)
+
+
+def test_a_bare_why_gets_the_reason(engine: Engine) -> None:
+    _, why = _chat(engine, "is muse spark open source?", "why?")
+    assert "compute" in why
+
+
+def test_more_in_spanish_is_more_in_spanish(engine: Engine) -> None:
+    first, more = _chat(engine, "que es el modo contemplating", "cuentame mas")
+    assert first != more and "artículo" in more
+
+
+def test_a_follow_up_about_a_detail_is_answered_from_what_was_just_said(engine: Engine) -> None:
+    _, deal = _chat(engine, "who is alexandr wang", "how much was that deal")
+    assert "14 billion" in deal
