@@ -9,10 +9,12 @@ Hindi as English. So the decision is made in this order, and stops at the first 
    function words people type, Hinglish included), counted with model and benchmark names left
    out, so English benchmark names inside a Spanish question do not flip it. A cue belongs to
    one language only: a word any other pack knows ("se", "o", "ya") is never a cue.
-3. lingua (`lingua-language-detector`, low-accuracy mode over these five languages: about 20 MB,
+3. the pack whose words (stopwords, concept phrases) cover clearly the most of the message
+   ("destroys on lol" is English slang);
+4. lingua (`lingua-language-detector`, low-accuracy mode over these five languages: about 20 MB,
    built for short text, no model download) when it is confident on enough words — very
    confident when the conversation's language or the client's is known;
-4. the conversation's previous language, then the client's language (Telegram's
+5. the conversation's previous language, then the client's language (Telegram's
    `language_code`), then English.
 
 Replies are judged the same way by the evaluation (`detect_reply_language`).
@@ -99,6 +101,9 @@ def detect(
     by_cues = _by_cues(words)
     if by_cues is not None:
         return Detected(by_cues, "cues")
+    by_words = _by_vocabulary(words)
+    if by_words is not None:
+        return Detected(by_words, "vocabulary")
     known = previous if previous in SUPPORTED else _supported(hint)
     sure = _SURE if known else _CONFIDENT
     if len(words) >= _MIN_WORDS_FOR_DETECTOR:
@@ -131,6 +136,28 @@ def _by_cues(words: list[str]) -> str | None:
     if best >= 1 and best > second:
         return code
     return None
+
+
+def _by_vocabulary(words: list[str]) -> str | None:
+    """The language whose pack knows clearly the most of the words (its stopwords and concept
+    phrases): "destroys on lol" is English slang, whatever a detector makes of three words."""
+    counts = sorted(
+        ((sum(w in vocab for w in words), code) for code, vocab in _vocabularies().items()), reverse=True
+    )
+    (best, code), (second, _) = counts[0], counts[1]
+    return code if best >= 2 and best > second else None
+
+
+@functools.cache
+def _vocabularies() -> dict[str, frozenset[str]]:
+    found = {}
+    for code, pack in packs().items():
+        words = {
+            *pack.stopwords,
+            *(w for phrases in pack.concepts.values() for p in phrases for w in p.split()),
+        }
+        found[code] = frozenset(normalize(w) for w in words)
+    return found
 
 
 def _supported(code: str | None) -> str | None:
