@@ -49,6 +49,7 @@ _SPLIT_WORDS = frozenset({"and", "also", "plus"})
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
 _SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # not the decimal comma of "40,1"
 _HASH_RANK = re.compile(r"#\s?(\d{1,2})\b")
 _FRAGMENT_WORDS = 4
 
@@ -190,7 +191,7 @@ class Parser:
         must be a question of its own too."""
         out: list[_Token] = []
         clause_before: list[_Token] = []
-        for clause in sentence.split(","):
+        for clause in _COMMA.split(sentence):
             toks = self._tokens(clause, language)
             if not toks:
                 continue

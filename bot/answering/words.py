@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from rapidfuzz import fuzz, process
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
-_WORD = re.compile(r"\d+(?:\.\d+)+|[a-z]+|\d+|[\u0900-\u0963\u0966-\u097f]+")
+_WORD = re.compile(r"\d+(?:[.,]\d+)+|[a-z]+|\d+|[\u0900-\u0963\u0966-\u097f]+")
 
 STOPWORDS = frozenset(
     [
@@ -152,8 +152,9 @@ def normalize(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Words and version numbers: "GPT-5.4 Pro" → ["gpt", "5.4", "pro"], "agi2" → ["agi", "2"]."""
-    return _WORD.findall(normalize(text))
+    """Words and numbers: "GPT-5.4 Pro" → ["gpt", "5.4", "pro"], "agi2" → ["agi", "2"]; a decimal
+    comma is read as a point ("fez 40,1" → "40.1"), as Spanish, Portuguese and Indonesian write it."""
+    return [w.replace(",", ".") for w in _WORD.findall(normalize(text))]
 
 
 def content_tokens(text_or_tokens: str | Sequence[str]) -> list[str]:

@@ -337,3 +337,17 @@ def test_a_cuando_question_about_this_model_is_not_the_next_models_unknown(engin
 def test_in_a_multi_part_question_each_part_gets_its_own_answer(engine: Engine) -> None:
     text = _ask(engine, "cuando salio, quien lo hizo y es abierto o cerrado?").text
     assert "2026" in text and "Superintelligence Labs" in text and "cerrado" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "correction"),
+    [
+        ("o gemini 3.1 pro fez 40,1 no healthbench hard ne", "Não"),
+        ("spark dapet 76,5 di arc agi 2 kan?", "Tidak"),
+        ("muse spark saco 76,5 en arc agi 2 verdad?", "No"),
+    ],
+)
+def test_a_wrong_figure_with_a_decimal_comma_is_corrected_first(
+    engine: Engine, question: str, correction: str
+) -> None:
+    assert _ask(engine, question).text.startswith(correction)
