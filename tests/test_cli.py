@@ -116,3 +116,16 @@ def test_chat_survives_a_short_reply(tmp_path: Path) -> None:
     done = _run(tmp_path, "chat", stdin="spark hle score\nok\n/compare hle\n")
     assert "Traceback" not in done.stderr
     assert done.returncode == 0
+
+
+def test_an_unreachable_bot_api_stops_the_bot_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "123456:ABCdefGhIJKlmNoPQRstuVWxyz0123456789",
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+        "HEALTH_PORT": "0",
+        "DATA_DIR": str(tmp_path / "data"),
+    }
+    done = _run(tmp_path, "run", env=env)
+    assert done.returncode != 0
+    assert "Cannot reach the Telegram Bot API" in done.stderr
+    assert "Traceback" not in done.stderr and "ABCdefGhIJ" not in done.stderr

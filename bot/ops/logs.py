@@ -15,7 +15,19 @@ from collections.abc import Iterable
 
 from bot.ops.secrets import Redactor
 
-_QUIET_LIBRARIES = ("httpx", "httpcore", "apscheduler", "matplotlib", "PIL")
+_QUIET_LIBRARIES = ("httpx", "httpcore", "apscheduler", "matplotlib", "PIL", "markdown_it")
+
+
+class BootstrapFailure(logging.Filter):
+    """python-telegram-bot logs a start-up it gives up on ("Network Retry Loop (Bootstrap …):
+    Aborting") with a traceback; the bot then says in one line why it cannot start. The
+    library's line stays, its traceback goes: an operator reads the reason, not the stack."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram.ext") and record.getMessage().startswith("Network Retry Loop (Bootstrap"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 class RedactSecrets(logging.Filter):
@@ -45,6 +57,7 @@ def setup_logging(level: str, secrets: Iterable[str] = (), *, stream: object = N
     """One handler on the root logger with the redacting filter; noisy libraries above INFO."""
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(BootstrapFailure())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_musebot", False)]:
