@@ -244,9 +244,9 @@ class Engine:
                 piece.text = say(texts.CORRECTION, text=piece.text)
             return piece
         if query.follows and part.intent in (Intent.FACT, Intent.MODEL) and not part.benchmarks:
-            piece = self.followups.more(part, query.follows, say, self.parser.stopwords(query.language))
-            if piece is not None:
-                return piece
+            more = self.followups.more(part, query.follows, say, self.parser.stopwords(query.language))
+            if more is not None:
+                return more
         if part.other_versions:
             return a.not_in_source(say.join(list(part.other_versions)), say, model=True)
         if part.intent is Intent.SCORE and not part.benchmarks:

@@ -24,7 +24,9 @@ class BootstrapFailure(logging.Filter):
     library's line stays, its traceback goes: an operator reads the reason, not the stack."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith("telegram.ext") and record.getMessage().startswith("Network Retry Loop (Bootstrap"):
+        if record.name.startswith("telegram.ext") and record.getMessage().startswith(
+            "Network Retry Loop (Bootstrap"
+        ):
             record.exc_info = None
             record.exc_text = None
         return True
