@@ -21,6 +21,7 @@ from bot import commands, texts
 from bot.answering.answer import Answer
 from bot.contemplation import Progress
 from bot.conversation import Asker, Conversation, Question, Reply
+from bot.i18n import speaker
 
 __all__ = ["ASKER", "Screen", "chat", "plain", "screen_for"]
 
@@ -126,7 +127,8 @@ async def _one_line(conversation: Conversation, screen: Screen, line: str) -> No
         reply = await commands.run(conversation, name, args, ASKER)
         if reply is None:
             known = " ".join(f"/{c.name}" for c in commands.available("terminal"))
-            reply = Reply(Answer(texts.UNKNOWN_COMMAND.format(name=name, known=known), "fallback"))
+            say = speaker(conversation.language_for(ASKER))
+            reply = Reply(Answer(say(texts.UNKNOWN_COMMAND, name=name, known=known), "fallback"))
     else:
         reply = await conversation.turn(Question(line, ASKER))
     if reply.contemplation:
