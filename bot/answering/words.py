@@ -196,3 +196,13 @@ class Speller:
         if match is None or abs(len(match[0]) - len(word)) > 2 or match[0][0] != word[0]:
             return word
         return str(match[0])
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def verbatim(text: str) -> str:
+    """User-typed text to put inside an answer's Markdown, shown exactly as typed: every
+    character Markdown could read as formatting (`**bold**`, `[a link](https://…)`,
+    `[a mention](tg://user?id=…)`, `<autolinks>`, code) is backslash-escaped."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
