@@ -128,6 +128,14 @@ USAGE_NO_LIMIT = "(no limit)"
 USAGE_RESETS = " — resets {when}"
 RESETS_AT = "at {clock} UTC (in {left})"
 CLIPPED = "_Your message is {length} characters long; I read only the first {limit}._"
+CANT_READ = (
+    "I can read text and pictures (photos, or images sent as files), but not voice messages, "
+    "videos, stickers, locations, contacts or polls yet. Please type your question."
+)
+INTERRUPTED = (
+    "Sorry — I was restarting when you sent this, and it's a while ago now. "
+    "Please ask again if you still need an answer."
+)
 
 # --- chat housekeeping ----------------------------------------------------------------------
 

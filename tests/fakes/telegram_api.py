@@ -907,6 +907,8 @@ class FakeBotAPI:
         message id is the topic's ``message_thread_id``."""
         key = (chat_id, thread_id)
         if key not in self._topics:
+            if key in self._messages:
+                raise ValueError(f"message {thread_id} exists already: open topic {thread_id} earlier")
             chat = self._ensure_chat(chat_id)
             creator = self.user(1000 + abs(chat_id) % 1000)
             starter: JSONDict = {
@@ -1039,7 +1041,7 @@ class FakeBotAPI:
         stored = self._messages[(chat_id, message_id)]
         if stored.from_bot:
             raise ValueError("the bot's messages are edited through editMessageText")
-        data = stored.data
+        data = stored.data = copy.deepcopy(stored.data)  # the original update may still be queued
         data["text"] = text
         data.pop("entities", None)
         entities = detect_entities(text)

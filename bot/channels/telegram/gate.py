@@ -19,6 +19,8 @@ from bot import texts
 from bot.channels.telegram import delivery
 from bot.channels.telegram.context import Context, Services
 from bot.channels.telegram.delivery import Target
+from bot.channels.telegram.parse import asker_of
+from bot.i18n import speaker
 from bot.state.access import Standing
 
 __all__ = ["gate"]
@@ -45,9 +47,11 @@ async def gate(update: object, context: Context) -> None:
         await _leave(chat, context, added_by=None)
         raise ApplicationHandlerStop
     if standing is Standing.NONE:
-        if private and chat and user and update.message and _first_today(services, user.id):
+        message = update.message
+        if private and chat and user and message and _first_today(services, user.id):
             _LOG.info("Told user %s that the bot is private (once a day at most)", user.id)
-            await delivery.send_text(Target(context.bot, chat.id), texts.STRANGER.format(user_id=user.id))
+            say = speaker(services.conversation.language_for(asker_of(message)))
+            await delivery.send_text(Target.for_message(message), say(texts.STRANGER, user_id=user.id))
         raise ApplicationHandlerStop
 
 
