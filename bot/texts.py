@@ -56,6 +56,7 @@ MODEL_EMPTY = "(The model returned an empty answer.)"
 NO_IMAGES = "I can't look at pictures here. Ask me in words instead."
 PICTURE_NOT_SEEN = "_(I can't look at pictures here, so this answers your words only.)_"
 PICTURE_TOO_LARGE = "That picture is too large for me; please send a smaller one."
+PICTURE_QUESTION = "What is in this picture?"  # asked for a picture sent without a caption
 ASK_USAGE = "Usage: `/ask QUESTION`, e.g. `/ask why does health matter so much for Meta?`"
 
 # --- contemplation --------------------------------------------------------------------------

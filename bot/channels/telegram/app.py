@@ -3,8 +3,9 @@
 `build_application` is what tests drive against the fake Bot API; `run_bot` is `musebot run`:
 logging with secrets redacted, a lock so one data folder has one bot, the health server, then
 long polling (or a webhook with a secret token when `WEBHOOK_URL` is set), and a clean stop on
-SIGTERM: python-telegram-bot confirms the update offset to Telegram on the way out, so nothing
-is handled twice after a restart.
+SIGTERM: python-telegram-bot confirms the update offset to Telegram on the way out. Whatever
+the stop — SIGTERM, SIGKILL, out of memory — the inbox has kept every update it received, so
+the next start answers what was left unanswered and nothing twice.
 """
 
 from __future__ import annotations

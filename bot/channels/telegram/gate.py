@@ -1,4 +1,5 @@
-"""Who gets in: the access gate that runs before every other handler (the policy is `bot.state.access`).
+"""Who gets in: the access gate, run before every answering handler, right after the inbox's
+repeat guard (the policy is `bot.state.access`).
 
 Members pass; a stranger may still pass for knowledge answers (`KNOWLEDGE_OPEN_TO_ALL`; the
 conversation then keeps the model from them); otherwise a stranger gets one polite line in

@@ -24,7 +24,7 @@ from bot.answering.words import verbatim
 from bot.channels.telegram import delivery, replies
 from bot.channels.telegram.context import Context
 from bot.channels.telegram.delivery import Target, topic_of
-from bot.channels.telegram.parse import addressed, asker_of, question_text
+from bot.channels.telegram.parse import addressed, asker_of, command_for_bot, question_text
 from bot.channels.telegram.pictures import Album, download, picture_of
 from bot.channels.telegram.render import render_messages
 from bot.conversation import Asker, Question, Reply
@@ -37,7 +37,6 @@ CONFLICT_MESSAGE = (
 )
 SORRY = texts.SORRY
 _INLINE_RESULTS = 3
-_PICTURE_QUESTION = "What is in this picture?"
 
 
 def say_for(context: Context, asker: Asker) -> Speaker:
@@ -85,7 +84,8 @@ async def _answer_pictures(update: Update, parts: list[Message], context: Contex
     if not fits:
         await delivery.send_text(Target.for_message(asking), say_for(context, asker)(texts.PICTURE_TOO_LARGE))
         return
-    text = "\n\n".join(t for t in (question_text(m) for m in parts) if t) or _PICTURE_QUESTION
+    text = "\n\n".join(t for t in (question_text(m) for m in parts) if t)
+    text = text or say_for(context, asker)(texts.PICTURE_QUESTION)
     if context.services.conversation.engine.sees_images:
         images = tuple([await download(p) for p in fits])
         question = Question(text, asker, images=images)
@@ -109,32 +109,35 @@ async def on_command(update: Update, context: Context) -> None:
     if message is None or not message.text:
         return
     asker = asker_of(message)
-    reply = await _command_reply(message, context)
+    reply = await _command_reply(message, asker, context)
     if reply is not None:
         target = Target.for_message(message)
         await replies.show(reply, target, asker, context, update)
         context.services.shown.answered(message, "", target)
 
 
-async def _command_reply(message: Message, context: Context) -> Reply | None:
+async def _command_reply(message: Message, asker: Asker, context: Context) -> Reply | None:
     words = (message.text or "").split()
     name = words[0][1:].split("@")[0].lower()
-    return await commands.run(context.services.conversation, name, words[1:], asker_of(message))
+    return await commands.run(context.services.conversation, name, words[1:], asker)
 
 
 async def on_edit(update: Update, context: Context) -> None:
     """An edited question, soon after its answer and before anyone else spoke: the answer is
     edited in place (see `edits`); any other edit is left alone."""
     message = update.edited_message
-    if message is None or not message.text or not addressed(message):
+    if message is None or not message.text:
+        return
+    command = command_for_bot(message)
+    if not (command or addressed(message)):
         return
     services = context.services
     before = services.shown.editable(message)
     if before is None:
         return
     asker, target = asker_of(message), Target.for_message(message)
-    if message.text.startswith("/"):
-        reply, question = await _command_reply(message, context), ""
+    if command:
+        reply, question = await _command_reply(message, asker, context), ""
     else:
         question = question_text(message)
         conversation = services.conversation

@@ -19,7 +19,15 @@ from telegram.ext import filters
 from bot.channels.telegram.delivery import topic_of
 from bot.conversation import Asker
 
-__all__ = ["AddressedToBot", "InAlbum", "addressed", "asker_of", "question_text", "replied_text"]
+__all__ = [
+    "AddressedToBot",
+    "InAlbum",
+    "addressed",
+    "asker_of",
+    "command_for_bot",
+    "question_text",
+    "replied_text",
+]
 
 
 class AddressedToBot(filters.MessageFilter):
@@ -45,6 +53,16 @@ def addressed(message: Message) -> bool:
     if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
         return True
     return _mentions_bot(message, bot.username, bot.id)
+
+
+def command_for_bot(message: Message) -> bool:
+    """A command (`/name` at the start) that is not another bot's (`/name@otherbot`)."""
+    entities = message.entities
+    if not entities or entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset != 0:
+        return False
+    command = message.parse_entity(entities[0])
+    _, _, username = command.partition("@")
+    return not username or username.lower() == message.get_bot().username.lower()
 
 
 def _mentions_bot(message: Message, username: str, bot_id: int) -> bool:

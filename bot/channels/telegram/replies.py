@@ -47,6 +47,7 @@ async def show(reply: Reply, target: Target, asker: Asker, context: Context, upd
             name=f"contemplate-{asker.key}",
         )
         context.services.conversation.jobs.add(asker.key, asker.user_id, task)
+        context.services.inbox.hold(update, task)  # answered when the contemplation is
     elif reply.streamed:
         await _stream(reply, target, asker, context.services)
     elif reply.answer.text:

@@ -30,19 +30,21 @@ async def test_an_edited_question_gets_its_answer_edited_in_place(bot_api: FakeB
     assert len(bot_api.calls_to("sendMessage")) == 1, "no second answer below"
 
 
-async def test_an_edited_compare_replaces_its_table_and_chart(bot_api: FakeBotAPI, start: Start) -> None:
+@pytest.mark.parametrize("chat_id", [USER, GROUP], ids=["private", "group"])
+async def test_an_edited_compare_replaces_its_table_and_chart(
+    bot_api: FakeBotAPI, start: Start, chat_id: int
+) -> None:
     await start(barrier=True)
-    asked = bot_api.message(USER, "/compare muse-spark gpt-5.4")["message"]
-    table, chart = await bot_api.wait_for_messages(USER, 2)
-    bot_api.edit(USER, asked["message_id"], "/compare muse-spark claude-opus-4.6")
+    asked = bot_api.message(chat_id, "/compare muse-spark gpt-5.4", user_id=USER)["message"]
+    table, chart = await bot_api.wait_for_messages(chat_id, 2)
+    bot_api.edit(chat_id, asked["message_id"], "/compare muse-spark claude-opus-4.6")
     await bot_api.wait_for(lambda: len(bot_api.calls_to("sendPhoto")) == 2)
-    await barrier(bot_api, USER)
-    new_table, new_chart = [m for m in bot_api.sent(USER) if text_of(m) != "[test barrier]"]
+    await barrier(bot_api, chat_id, USER)
+    new_table, new_chart = [m for m in bot_api.sent(chat_id) if text_of(m) != "[test barrier]"]
     assert new_table["message_id"] == table["message_id"] and "Claude Opus 4.6" in text_of(new_table)
     assert new_chart["message_id"] != chart["message_id"] and "Claude Opus 4.6" in text_of(new_chart)
-    assert chart["message_id"] not in [m["message_id"] for m in bot_api.sent(USER)], (
-        "the old chart is deleted"
-    )
+    shown = [m["message_id"] for m in bot_api.sent(chat_id)]
+    assert chart["message_id"] not in shown, "the old chart is deleted"
 
 
 async def test_an_edited_model_question_is_answered_again_in_place_and_in_history(

@@ -77,6 +77,18 @@ async def test_an_album_is_one_question_with_all_its_photos(
     assert all(p["message"]["photo"] for p in parts)
 
 
+async def test_collecting_an_album_does_not_hold_up_the_chat(bot_api: FakeBotAPI, start: Start) -> None:
+    await start()
+    for i in range(2):
+        bot_api.photo(
+            USER, JPEG, caption="what did muse spark score on hle?" if i == 0 else None, media_group_id="a2"
+        )
+    bot_api.message(USER, "when was muse spark released")
+    first, second = await bot_api.wait_for_messages(USER, 2)
+    assert "April 8, 2026" in text_of(first), "answered while the album was still being collected"
+    assert text_of(second).startswith(PICTURE_NOT_SEEN.strip("_")) and "50.2" in text_of(second)
+
+
 async def test_a_group_album_is_answered_once_when_its_caption_names_the_bot(
     bot_api: FakeBotAPI, start: Start
 ) -> None:
