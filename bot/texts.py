@@ -56,6 +56,7 @@ MODEL_EMPTY = "(The model returned an empty answer.)"
 NO_IMAGES = "I can't look at pictures here. Ask me in words instead."
 PICTURE_NOT_SEEN = "_(I can't look at pictures here, so this answers your words only.)_"
 PICTURE_TOO_LARGE = "That picture is too large for me; please send a smaller one."
+PICTURE_QUESTION = "What is in this picture?"  # asked for a picture sent without a caption
 ASK_USAGE = "Usage: `/ask QUESTION`, e.g. `/ask why does health matter so much for Meta?`"
 
 # --- contemplation --------------------------------------------------------------------------
@@ -128,6 +129,14 @@ USAGE_NO_LIMIT = "(no limit)"
 USAGE_RESETS = " — resets {when}"
 RESETS_AT = "at {clock} UTC (in {left})"
 CLIPPED = "_Your message is {length} characters long; I read only the first {limit}._"
+CANT_READ = (
+    "I can read text and pictures (photos, or images sent as files), but not voice messages, "
+    "videos, stickers, locations, contacts or polls yet. Please type your question."
+)
+INTERRUPTED = (
+    "Sorry — I was restarting when you sent this, and it's a while ago now. "
+    "Please ask again if you still need an answer."
+)
 
 # --- chat housekeeping ----------------------------------------------------------------------
 

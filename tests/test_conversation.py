@@ -197,3 +197,13 @@ async def test_a_cut_stream_keeps_its_text_and_says_so(
     route, text, error = await _collect(make_conversation(), "write a haiku about the sea")
     assert (route, error) == ("llm", "interrupted")
     assert text == "Waves fold and " + texts.CUT_OFF
+
+
+async def test_pictures_not_fetched_still_answer_the_words(kb: KnowledgeBase) -> None:
+    """A channel that does not fetch a picture nobody can look at says so with `unseen`."""
+    conversation = Conversation(Engine(kb), Store(":memory:"))
+    answer = await _answer(conversation, "what did muse spark score on hle", unseen=1)
+    assert answer.text.startswith(texts.PICTURE_NOT_SEEN) and "50.2" in answer.text
+    fresh = Conversation(Engine(kb), Store(":memory:"))
+    answer = await _answer(fresh, "what is this?", unseen=2)
+    assert (answer.route, answer.text) == ("fallback", texts.NO_IMAGES)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from bot import texts
 from bot.answering.compare import Comparer, Comparison, Ranking, figure
 from bot.answering.query import Part
+from bot.answering.words import verbatim
 from bot.i18n import Speaker
 from bot.knowledge import Benchmark, Entry, KnowledgeBase, Model, Score
 from bot.knowledge.translated import BenchmarkText, EntryText, ModelText, UnknownText
@@ -235,7 +236,7 @@ class Answerers:
         template = (
             texts.NO_SUCH_BENCHMARK if benchmark else texts.NO_SUCH_MODEL if model else texts.NOT_IN_SOURCE
         )
-        text = say(template, name=what, what=what)
+        text = say(template, name=verbatim(what), what=verbatim(what))
         return Piece(text, sources=list(self.kb.sources)[:1], subject="not-in-source", unknown=True)
 
     def measures(self, bench: Benchmark, say: Speaker) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot import texts
 from bot.answering.lexicon import MentionIndex
-from bot.answering.words import tokens
+from bot.answering.words import tokens, verbatim
 from bot.i18n import Speaker, speaker
 from bot.knowledge import Benchmark, KnowledgeBase, Model, Score
 
@@ -147,13 +147,13 @@ class Comparer:
         bench = self._mentions.resolve_benchmark(name)
         if bench is not None:
             raise CompareError(
-                f"'{name}' is a benchmark: compare it on its own (`/compare {bench.id}`), "
+                f"'{verbatim(name)}' is a benchmark: compare it on its own (`/compare {bench.id}`), "
                 "or compare two models."
             )
         hint = self._mentions.suggest(name, kinds=frozenset({"model"}))
         did_you_mean = f" — did you mean {' or '.join(hint)}?" if hint else "."
         known = ", ".join(m.name for m in self._kb.models.values())
-        raise CompareError(f"Unknown model '{_clip(name)}'{did_you_mean}\nKnown models: {known}.")
+        raise CompareError(f"Unknown model '{verbatim(_clip(name))}'{did_you_mean}\nKnown models: {known}.")
 
     @staticmethod
     def _row(bench: Benchmark, models: Sequence[Model]) -> Row | None:

@@ -208,3 +208,13 @@ class Speller:
         if self._is_word is not None and self._is_word(word):
             return word  # "bunch" is not a typo of "bench" (asked only now: the lists load lazily)
         return str(match[0])
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def verbatim(text: str) -> str:
+    """User-typed text to put inside an answer's Markdown, shown exactly as typed: every
+    character Markdown could read as formatting (`**bold**`, `[a link](https://…)`,
+    `[a mention](tg://user?id=…)`, `<autolinks>`, code) is backslash-escaped."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)

@@ -47,12 +47,17 @@ class Asker:
 
 @dataclass(frozen=True)
 class Question:
-    """One message to answer. `force` is `/ask` (the model) or `/contemplate` (the agents)."""
+    """One message to answer. `force` is `/ask` (the model) or `/contemplate` (the agents).
+
+    `images` are pictures for a model that sees them; `unseen` counts pictures that came with
+    the message but were not fetched, since nothing here can look at them (the words are then
+    answered, with a note that the picture was not looked at)."""
 
     text: str
     asker: Asker
     images: tuple[ImagePart, ...] = ()
     force: Literal["model", "contemplate"] | None = None
+    unseen: int = 0
 
 
 @dataclass(frozen=True)

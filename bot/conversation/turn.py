@@ -136,7 +136,8 @@ class Conversation:
         return self._model_reply(decision, clipped.text, asker, notices, started)
 
     def _decide(self, text: str, history: list[Turn], question: Question) -> Answer | ForModel:
-        wants_model = question.force is not None or bool(question.images)
+        pictured = bool(question.images) or question.unseen > 0
+        wants_model = question.force is not None or pictured
         decision = self.engine.decide(
             text,
             history,
@@ -148,7 +149,7 @@ class Conversation:
         if not isinstance(decision, ForModel):
             return decision
         say = speaker(decision.language)
-        if question.images and not self.engine.sees_images:
+        if pictured and (question.unseen or not self.engine.sees_images):
             return _words_only(decision.closest, say)
         if self.engine.llm is None:
             _LOG.info("No LLM configured: a model would have taken %r; answered from knowledge", text[:80])

@@ -1,4 +1,4 @@
-"""Persistent state in one SQLite file under `DATA_DIR`: chat history, handled updates, usage.
+"""Persistent state in one SQLite file under `DATA_DIR`: chat history, the inbox of updates, usage.
 
 SQLite because operators should need nothing but Python to run the bot, and because every
 operation here is a single indexed row read or write (well under a millisecond), which is
@@ -13,7 +13,7 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot.answering.answer import Turn
@@ -27,9 +27,11 @@ CREATE TABLE IF NOT EXISTS turns (
     text TEXT NOT NULL,
     at REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS handled_updates (
+CREATE TABLE IF NOT EXISTS inbox (
     update_id INTEGER PRIMARY KEY,
-    at REAL NOT NULL
+    payload TEXT,
+    received REAL NOT NULL,
+    answered REAL
 );
 CREATE TABLE IF NOT EXISTS usage (
     subject TEXT NOT NULL,
@@ -46,6 +48,7 @@ CREATE TABLE IF NOT EXISTS chat_settings (
 """
 _KEEP_TURNS = 40
 _KEEP_UPDATES = 5000
+_PRUNE_EVERY = 500
 _MAX_TURN_CHARS = 4000
 
 
@@ -67,6 +70,14 @@ class Store:
             self._db.execute("ALTER TABLE turns ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0")
         self._db.execute("DROP INDEX IF EXISTS turns_by_chat")
         self._db.execute("CREATE INDEX IF NOT EXISTS turns_by_topic ON turns (chat_id, thread_id, id)")
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "handled_updates" in tables:  # before the inbox kept each update until it was answered
+            with self._transaction():
+                self._db.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, payload, received, answered) "
+                    "SELECT update_id, NULL, at, at FROM handled_updates"
+                )
+                self._db.execute("DROP TABLE handled_updates")
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> Store:
@@ -123,21 +134,68 @@ class Store:
             )
         return cursor.rowcount
 
-    # -- exactly-once handling ------------------------------------------------------------
-
-    def first_time(self, update_id: int) -> bool:
-        """True the first time an update id is seen. After a crash Telegram sends the last
-        unconfirmed batch again; this is how the bot avoids answering it twice."""
+    def retract(self, chat_id: int, question: str, *, thread_id: int | None = None) -> bool:
+        """Take back this chat's (topic's) last exchange if it was about `question` (an edited
+        question is answered again: its first version should not stay in the history)."""
         with self._lock:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO handled_updates (update_id, at) VALUES (?, ?)",
-                (update_id, time.time()),
+            rows = self._db.execute(
+                "SELECT id, role, text FROM turns WHERE chat_id = ? AND thread_id = ? ORDER BY id DESC LIMIT 2",
+                (chat_id, thread_id or 0),
+            ).fetchall()
+            if len(rows) < 2 or rows[1][1] != "user" or rows[1][2] != question[:_MAX_TURN_CHARS]:
+                return False
+            self._db.execute("DELETE FROM turns WHERE id IN (?, ?)", (rows[0][0], rows[1][0]))
+        return True
+
+    # -- the inbox: at-least-once handling, exactly-once answering ---------------------------
+
+    def receive_updates(self, updates: Sequence[tuple[int, str | None]], *, at: float | None = None) -> None:
+        """Keep updates as they arrive (id, the update's JSON), before Telegram hears they did;
+        an update seen before keeps its record. A None payload is an update nobody will answer
+        (one that cannot be read): it is kept as answered, so it is never tried again."""
+        now = time.time() if at is None else at
+        rows = [(uid, payload, now, None if payload is not None else now) for uid, payload in updates]
+        if not rows:
+            return
+        with self._lock, self._transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO inbox (update_id, payload, received, answered) VALUES (?, ?, ?, ?)",
+                rows,
             )
-            if cursor.rowcount and update_id % 500 == 0:
+            newest = max(uid for uid, _ in updates)
+            if newest // _PRUNE_EVERY != (newest - len(updates)) // _PRUNE_EVERY:
                 self._db.execute(
-                    "DELETE FROM handled_updates WHERE update_id < ?", (update_id - _KEEP_UPDATES,)
+                    "DELETE FROM inbox WHERE update_id < ? AND answered IS NOT NULL",
+                    (newest - _KEEP_UPDATES,),
                 )
-        return cursor.rowcount == 1
+
+    def update_state(self, update_id: int) -> tuple[float, float | None] | None:
+        """When an update arrived and when it was answered (None: not yet); None if never seen."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT received, answered FROM inbox WHERE update_id = ?", (update_id,)
+            ).fetchone()
+        return (float(row[0]), None if row[1] is None else float(row[1])) if row else None
+
+    def mark_answered(self, update_id: int) -> None:
+        """Done with an update: it is never answered again, and its text is not kept."""
+        now = time.time()
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO inbox (update_id, payload, received, answered) VALUES (?, NULL, ?, ?) "
+                "ON CONFLICT (update_id) DO UPDATE SET payload = NULL, answered = excluded.answered",
+                (update_id, now, now),
+            )
+
+    def unanswered_updates(self) -> list[tuple[int, str, float]]:
+        """Updates received but never answered (the bot stopped, or was killed, in between),
+        oldest first: (id, JSON, when received)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT update_id, payload, received FROM inbox "
+                "WHERE answered IS NULL AND payload IS NOT NULL ORDER BY update_id"
+            ).fetchall()
+        return [(int(uid), str(payload), float(at)) for uid, payload, at in rows]
 
     # -- per-chat settings ----------------------------------------------------------------
 

@@ -67,6 +67,16 @@ NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+THREAD_NOT_FOUND = "message thread not found"
+# Who sends what Telegram sends on someone's behalf: anonymous group admins, and a linked
+# channel's posts copied into its discussion group.
+ANONYMOUS_ADMIN: JSONDict = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+TELEGRAM_SERVICE: JSONDict = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
 BAD_GATEWAY_HTML = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
@@ -444,6 +454,65 @@ def _image_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+# Messages that are neither text nor pictures, as Telegram shapes them (file ids filled in).
+_FILE = {"file_id": "", "file_unique_id": ""}
+_MEDIA: dict[str, JSONDict] = {
+    "voice": {"voice": {**_FILE, "duration": 3, "mime_type": "audio/ogg", "file_size": 9000}},
+    "video_note": {"video_note": {**_FILE, "length": 240, "duration": 4, "file_size": 90000}},
+    "video": {"video": {**_FILE, "width": 640, "height": 360, "duration": 5, "mime_type": "video/mp4"}},
+    "audio": {"audio": {**_FILE, "duration": 180, "mime_type": "audio/mpeg", "title": "Song"}},
+    "sticker": {
+        "sticker": {
+            **_FILE,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "👍",
+        }
+    },
+    "animation": {
+        "animation": {
+            **_FILE,
+            "width": 320,
+            "height": 240,
+            "duration": 2,
+            "mime_type": "video/mp4",
+            "file_name": "funny.gif.mp4",
+        }
+    },
+    "location": {"location": {"latitude": 52.52, "longitude": 13.405}},
+    "venue": {
+        "venue": {
+            "location": {"latitude": 52.52, "longitude": 13.405},
+            "title": "Cafe",
+            "address": "Main St 1",
+        },
+        "location": {"latitude": 52.52, "longitude": 13.405},
+    },
+    "contact": {"contact": {"phone_number": "+15550100", "first_name": "Ann"}},
+    "poll": {
+        "poll": {
+            "id": "5000000001",
+            "question": "Best model?",
+            "options": [
+                {"text": "Spark", "voter_count": 0, "persistent_id": "o1"},
+                {"text": "GPT", "voter_count": 0, "persistent_id": "o2"},
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+            "allows_revoting": False,
+            "members_only": False,
+        }
+    },
+    "dice": {"dice": {"emoji": "🎲", "value": 4}},
+}
+
+
 class _Params:
     """Typed access to request parameters with Telegram's error texts."""
 
@@ -551,6 +620,7 @@ class FakeBotAPI:
         self.callback_answers: dict[str, JSONDict] = {}
         self.drafts: list[JSONDict] = []
         self.chat_actions: list[tuple[int, str]] = []
+        self.chat_action_threads: list[tuple[int, str, int | None]] = []
         self.reactions: dict[tuple[int, int], list[JSONDict]] = {}
         self.webhook_url = ""
         self.closed = False
@@ -570,6 +640,8 @@ class FakeBotAPI:
         self._order: list[tuple[int, int]] = []
         self._open_inline: set[str] = set()
         self._open_callbacks: set[str] = set()
+        self._private_topics: set[int] = set()
+        self._topics: dict[tuple[int, int], JSONDict] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
@@ -655,9 +727,15 @@ class FakeBotAPI:
         username: str | None = None,
         first_name: str | None = None,
         is_forum: bool | None = None,
+        has_topics: bool | None = None,
     ) -> JSONDict:
-        """Register a chat (needed with ``strict_chats``); returns its Chat JSON."""
+        """Register a chat (needed with ``strict_chats``); returns its Chat JSON.
+
+        ``is_forum``: a supergroup with topics; ``has_topics``: a private chat with topics
+        (Bot API 9.3: a bot with forum topic mode in private chats)."""
         chat = self._ensure_chat(chat_id, chat_type)
+        if has_topics is not None and chat["type"] == "private":
+            (self._private_topics.add if has_topics else self._private_topics.discard)(chat_id)
         if title is not None and chat["type"] != "private":
             chat["title"] = title
         if username is not None:
@@ -741,35 +819,244 @@ class FakeBotAPI:
         username: str | None = None,
         first_name: str | None = None,
         reply_to: JSONDict | None = None,
+        quote: str | None = None,
         message_thread_id: int | None = None,
         title: str | None = None,
+        anonymous_admin: bool = False,
     ) -> JSONDict:
         """Queue a ``message`` update from a user, as a Telegram client would produce it.
 
         Entities (``bot_command`` incl. ``/cmd@bot``, ``mention``, ``hashtag``, ``url``...) are
         detected like Telegram does.  ``chat_type`` defaults from the id: positive -> private,
-        ``-100...`` -> supergroup, other negatives -> group.  Returns the update dict.
+        ``-100...`` -> supergroup, other negatives -> group.  ``quote``: the part of
+        ``reply_to`` the user quoted.  ``anonymous_admin``: sent on behalf of the group, as
+        Telegram's anonymous admins do.  Returns the update dict.
         """
+        content: JSONDict = {"text": text}
+        entities = detect_entities(text)
+        if entities:
+            content["entities"] = entities
+        if quote is not None:
+            content["quote"] = {"text": quote, "position": 0}
+        return self.user_message(
+            chat_id,
+            content,
+            user_id=user_id,
+            chat_type=chat_type,
+            username=username,
+            first_name=first_name,
+            reply_to=reply_to,
+            message_thread_id=message_thread_id,
+            title=title,
+            anonymous_admin=anonymous_admin,
+        )
+
+    def user_message(
+        self,
+        chat_id: int,
+        content: JSONDict,
+        *,
+        user_id: int | None = None,
+        chat_type: str | None = None,
+        username: str | None = None,
+        first_name: str | None = None,
+        reply_to: JSONDict | None = None,
+        message_thread_id: int | None = None,
+        title: str | None = None,
+        anonymous_admin: bool = False,
+    ) -> JSONDict:
+        """Queue a message of any kind (``content``: its text, photo, voice… fields).
+
+        Like Telegram: in a chat with topics a message in a topic has ``message_thread_id`` and
+        ``is_topic_message``, and replies to the topic's first message unless it replies to
+        another; in a supergroup without topics a reply carries its reply thread's id (which
+        names no topic)."""
         if user_id is None:
             user_id = chat_id if chat_id > 0 else 1000 + abs(chat_id) % 1000
         user = self.user(user_id, username=username, first_name=first_name)
         chat = self._ensure_chat(chat_id, chat_type, title=title, user=user)
         msg: JSONDict = {
             "message_id": self._take_message_id(chat_id),
-            "from": user,
+            "from": copy.deepcopy(ANONYMOUS_ADMIN) if anonymous_admin else user,
             "chat": copy.deepcopy(chat),
             "date": int(time.time()),
+        }
+        if anonymous_admin:
+            msg["sender_chat"] = copy.deepcopy(chat)
+        self._place(msg, chat, reply_to, message_thread_id)
+        msg.update(content)
+        self._store(msg, from_bot=False)
+        return self.add_update({"message": msg})
+
+    def _place(self, msg: JSONDict, chat: JSONDict, reply_to: JSONDict | None, thread_id: int | None) -> None:
+        """Topic, thread and reply fields of a new user message."""
+        if thread_id is not None and self._has_topics(chat):
+            starter = self.topic(chat["id"], thread_id)
+            msg["message_thread_id"] = thread_id
+            msg["is_topic_message"] = True
+            reply_to = reply_to or starter
+        elif thread_id is not None:
+            msg["message_thread_id"] = thread_id
+        elif reply_to is not None and chat["type"] == "supergroup":
+            msg["message_thread_id"] = reply_to.get("message_thread_id", reply_to["message_id"])
+        if reply_to is not None:
+            msg["reply_to_message"] = self._reply_copy(reply_to)
+
+    def topic(self, chat_id: int, thread_id: int, name: str | None = None) -> JSONDict:
+        """The first message of a forum topic (``forum_topic_created``), made on first use; its
+        message id is the topic's ``message_thread_id``."""
+        key = (chat_id, thread_id)
+        if key not in self._topics:
+            if key in self._messages:
+                raise ValueError(f"message {thread_id} exists already: open topic {thread_id} earlier")
+            chat = self._ensure_chat(chat_id)
+            creator = self.user(1000 + abs(chat_id) % 1000)
+            starter: JSONDict = {
+                "message_id": thread_id,
+                "from": creator,
+                "chat": copy.deepcopy(chat),
+                "date": int(time.time()),
+                "message_thread_id": thread_id,
+                "is_topic_message": True,
+                "forum_topic_created": {"name": name or f"Topic {thread_id}", "icon_color": 7322096},
+            }
+            self._next_message_id[chat_id] = max(self._next_message_id.get(chat_id, 1), thread_id + 1)
+            self._topics[key] = starter
+            self._store(starter, from_bot=False)
+        return copy.deepcopy(self._topics[key])
+
+    def _has_topics(self, chat: JSONDict) -> bool:
+        return bool(chat.get("is_forum")) or chat["id"] in self._private_topics
+
+    def photo(
+        self,
+        chat_id: int,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        width: int = 1280,
+        height: int = 960,
+        file_size: int | None = None,
+        media_group_id: str | None = None,
+        **where: Any,
+    ) -> JSONDict:
+        """Queue a user's photo: Telegram offers it in several sizes (90, 320, 800, 1280,
+        2560 px on the longest side, never larger than sent), each downloadable through
+        ``getFile``; ``file_size`` is the sent size's bytes (smaller sizes in proportion)."""
+        sizes = []
+        biggest = max(width, height)
+        for limit in (90, 320, 800, 1280, 2560):
+            scale = min(1.0, limit / biggest)
+            stored = self._store_file("photo", data, None, "image/jpeg")
+            total = file_size if file_size is not None else len(data)
+            sizes.append(
+                {
+                    "file_id": stored.file_id,
+                    "file_unique_id": stored.file_unique_id,
+                    "file_size": max(1, int(total * scale * scale)),
+                    "width": max(1, round(width * scale)),
+                    "height": max(1, round(height * scale)),
+                }
+            )
+            if scale >= 1.0:
+                break
+        content: JSONDict = {"photo": sizes}
+        self._caption(content, caption)
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
+        return self.user_message(chat_id, content, **where)
+
+    def document(
+        self,
+        chat_id: int,
+        data: bytes,
+        *,
+        file_name: str,
+        mime_type: str,
+        caption: str | None = None,
+        file_size: int | None = None,
+        media_group_id: str | None = None,
+        **where: Any,
+    ) -> JSONDict:
+        """Queue a file sent as a document (an image sent "as a file" keeps its bytes and type)."""
+        stored = self._store_file("document", data, file_name, mime_type)
+        content: JSONDict = {
+            "document": {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "file_name": file_name,
+                "mime_type": mime_type,
+                "file_size": file_size if file_size is not None else len(data),
+            }
+        }
+        self._caption(content, caption)
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
+        return self.user_message(chat_id, content, **where)
+
+    def media(self, chat_id: int, kind: str, *, caption: str | None = None, **where: Any) -> JSONDict:
+        """Queue a message of one of the kinds that are neither text nor pictures, shaped as
+        Telegram sends them: voice, video_note, video, audio, sticker, animation, location,
+        venue, contact, poll, dice."""
+        content = copy.deepcopy(_MEDIA[kind])
+        for name, body in content.items():
+            if isinstance(body, dict) and "file_unique_id" in body:
+                stored = self._store_file(name, b"\x00" * 64, None, body.get("mime_type"))
+                body.update(file_id=stored.file_id, file_unique_id=stored.file_unique_id)
+        if kind == "animation":  # a GIF is also a document to older clients
+            content["document"] = {
+                k: content["animation"][k] for k in ("file_id", "file_unique_id", "mime_type")
+            }
+        self._caption(content, caption)
+        return self.user_message(chat_id, content, **where)
+
+    def automatic_forward(self, group_id: int, channel_id: int, text: str) -> JSONDict:
+        """Queue a linked channel's post as Telegram copies it into the channel's discussion
+        group: from the Telegram service account, on behalf of the channel."""
+        channel = self._ensure_chat(channel_id, "channel")
+        chat = self._ensure_chat(group_id, "supergroup")
+        msg: JSONDict = {
+            "message_id": self._take_message_id(group_id),
+            "from": copy.deepcopy(TELEGRAM_SERVICE),
+            "sender_chat": copy.deepcopy(channel),
+            "chat": copy.deepcopy(chat),
+            "date": int(time.time()),
+            "is_automatic_forward": True,
+            "forward_origin": {
+                "type": "channel",
+                "chat": copy.deepcopy(channel),
+                "message_id": self._take_message_id(channel_id),
+                "date": int(time.time()),
+            },
             "text": text,
         }
-        if message_thread_id is not None:
-            msg["message_thread_id"] = message_thread_id
         entities = detect_entities(text)
         if entities:
             msg["entities"] = entities
-        if reply_to is not None:
-            msg["reply_to_message"] = self._reply_copy(reply_to)
         self._store(msg, from_bot=False)
         return self.add_update({"message": msg})
+
+    def edit(self, chat_id: int, message_id: int, text: str) -> JSONDict:
+        """The user edits one of their text messages: Telegram sends ``edited_message``."""
+        stored = self._messages[(chat_id, message_id)]
+        if stored.from_bot:
+            raise ValueError("the bot's messages are edited through editMessageText")
+        data = stored.data = copy.deepcopy(stored.data)  # the original update may still be queued
+        data["text"] = text
+        data.pop("entities", None)
+        entities = detect_entities(text)
+        if entities:
+            data["entities"] = entities
+        data["edit_date"] = int(time.time())
+        return self.add_update({"edited_message": copy.deepcopy(data)})
+
+    @staticmethod
+    def _caption(content: JSONDict, caption: str | None) -> None:
+        if caption:
+            content["caption"] = caption
+            entities = detect_entities(caption)
+            if entities:
+                content["caption_entities"] = entities
 
     def inline_query(
         self,
@@ -801,15 +1088,20 @@ class FakeBotAPI:
         data: str,
         *,
         username: str | None = None,
+        expired: bool = False,
     ) -> JSONDict:
-        """Queue a ``callback_query`` (a button press on ``message`` or its message_id)."""
+        """Queue a ``callback_query`` (a button press on ``message`` or its message_id).
+
+        ``expired``: the tap reaches the bot after Telegram stopped waiting for its answer
+        (about 15 s), so ``answerCallbackQuery`` answers "query is too old"."""
         if isinstance(message, int):
             stored = self._messages.get((chat_id, message))
             if stored is None:
                 raise KeyError(f"no message {message} in chat {chat_id}")
             message = stored.data
         query_id = str(5_000_000_000_000_000 + next(self._ids))
-        self._open_callbacks.add(query_id)
+        if not expired:
+            self._open_callbacks.add(query_id)
         body: JSONDict = {
             "id": query_id,
             "from": self.user(user_id, username=username),
@@ -1209,8 +1501,10 @@ class FakeBotAPI:
 
     def _send_bot_message(self, p: _Params, method: str, chat: JSONDict, content: JSONDict) -> JSONDict:
         """Validate reply/markup, apply flood control, then store and return the Message."""
-        thread_id = p.get_int("message_thread_id")
+        thread_id = self._thread_of(p, chat)
         reply = self._reply_target(p, chat)
+        if thread_id is None and reply is not None and reply.get("is_topic_message"):
+            thread_id = reply.get("message_thread_id")  # a reply stays in its message's topic
         markup = self._check_markup(p.get_json("reply_markup", "reply keyboard markup"))
         self._flood_check(method, chat["id"])
         msg: JSONDict = {
@@ -1221,6 +1515,7 @@ class FakeBotAPI:
         }
         if thread_id is not None:
             msg["message_thread_id"] = thread_id
+            msg["is_topic_message"] = True
         if reply is not None:
             msg["reply_to_message"] = reply
         msg.update(content)
@@ -1228,6 +1523,16 @@ class FakeBotAPI:
             msg["reply_markup"] = markup
         self._store(msg, from_bot=True)
         return copy.deepcopy(msg)
+
+    def _thread_of(self, p: _Params, chat: JSONDict) -> int | None:
+        """The topic a send goes to; Telegram refuses a thread id where there are no topics
+        (a reply thread of a supergroup without topics is no topic either)."""
+        thread_id = p.get_int("message_thread_id")
+        if thread_id is None:
+            return None
+        if not self._has_topics(chat) or (chat["id"], thread_id) not in self._topics:
+            raise _bad(THREAD_NOT_FOUND)
+        return thread_id
 
     def _find_editable(self, p: _Params, what: str = "edit") -> _Stored:
         chat = self._resolve_chat(p)
@@ -1603,7 +1908,9 @@ class FakeBotAPI:
         action = p.get_str("action", "") or ""
         if action not in CHAT_ACTIONS:
             raise _bad("wrong parameter action in request")
+        thread_id = self._thread_of(p, chat)
         self.chat_actions.append((chat["id"], action))
+        self.chat_action_threads.append((chat["id"], action, thread_id))
         return True
 
     async def _m_sendMessageDraft(self, p: _Params) -> bool:
@@ -1613,6 +1920,7 @@ class FakeBotAPI:
         draft_id = p.get_int("draft_id", required=True)
         if not draft_id:
             raise _bad("draft_id must be non-zero")
+        self._thread_of(p, chat)
         text, entities = self._format(p, "text", "entities", MAX_TEXT_LENGTH, caption=False)
         self.drafts.append(
             {

@@ -464,7 +464,7 @@ def detect_entities(text: str, existing: list[dict[str, Any]] | None = None) -> 
                 continue
             taken.append((lo, hi))
             found.append({"type": kind, "offset": lo, "length": hi - lo})
-    return found
+    return sorted(found, key=lambda e: e["offset"])  # Telegram lists entities in text order
 
 
 def finalize_text(

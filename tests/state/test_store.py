@@ -86,19 +86,52 @@ def test_forget_drops_one_chat_only(store: Store) -> None:
     assert store.history(1, turns=6) == [Turn("user", "fresh"), Turn("assistant", "start")]
 
 
-def test_first_time_is_true_once_per_update(store: Store) -> None:
-    assert store.first_time(7)
-    assert not store.first_time(7)
-    assert not store.first_time(7)
-    assert store.first_time(8)
+def test_the_inbox_keeps_updates_until_they_are_answered(store: Store) -> None:
+    store.receive_updates([(7, '{"update_id": 7}'), (8, '{"update_id": 8}'), (9, None)])
+    assert [uid for uid, _, _ in store.unanswered_updates()] == [7, 8], "9 could not be read"
+    store.receive_updates([(7, '{"update_id": 7, "again": true}')])
+    assert store.unanswered_updates()[0][1] == '{"update_id": 7}', "the first record is kept"
+    store.mark_answered(7)
+    assert [uid for uid, _, _ in store.unanswered_updates()] == [8]
+    state = store.update_state(7)
+    assert state is not None and state[1] is not None
+    assert store.update_state(10) is None
+    store.mark_answered(10)  # one that arrived another way (a webhook) is remembered too
+    assert (found := store.update_state(10)) is not None and found[1] is not None
 
 
-def test_first_time_prunes_old_ids_without_forgetting_recent_ones(store: Store) -> None:
-    for update_id in range(1, 10_001):
-        assert store.first_time(update_id)
-    assert not store.first_time(9_999)
-    assert not store.first_time(5_000)
-    assert store.first_time(1), "ids far in the past were pruned"
+def test_the_inbox_prunes_old_answered_ids_without_forgetting_recent_ones(store: Store) -> None:
+    for start in range(1, 10_001, 100):
+        batch = list(range(start, start + 100))
+        store.receive_updates([(uid, "{}") for uid in batch])
+        for uid in batch:
+            store.mark_answered(uid)
+    assert store.update_state(9_999) is not None and store.update_state(5_000) is not None
+    assert store.update_state(1) is None, "ids far in the past were pruned"
+
+
+def test_an_old_data_folder_keeps_its_handled_updates(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE handled_updates (update_id INTEGER PRIMARY KEY, at REAL NOT NULL)")
+    db.execute("INSERT INTO handled_updates VALUES (41, 1.0)")
+    db.commit()
+    db.close()
+    store = Store(path)
+    try:
+        state = store.update_state(41)
+        assert state is not None and state[1] is not None, "answered before the upgrade"
+        assert store.unanswered_updates() == []
+    finally:
+        store.close()
+
+
+def test_retract_takes_back_only_the_exchange_it_names(store: Store) -> None:
+    store.remember(1, "wht is hle", "HLE is …", thread_id=5)
+    assert not store.retract(1, "something else", thread_id=5)
+    assert not store.retract(1, "wht is hle"), "another topic"
+    assert store.retract(1, "wht is hle", thread_id=5)
+    assert store.history(1, turns=6, thread_id=5) == []
 
 
 def test_usage_counters_add_up_per_subject_and_window(store: Store) -> None:
@@ -127,7 +160,7 @@ def test_everything_survives_reopening(tmp_path: Path) -> None:
     first = Store(path)
     first.remember(1, "q1", "a1")
     first.remember(-5, "gq", "ga")
-    first.first_time(42)
+    first.receive_updates([(42, "{}")])
     first.add_usage("user:1", "day:2026-11-26", 2)
     first.close()
 
@@ -135,7 +168,7 @@ def test_everything_survives_reopening(tmp_path: Path) -> None:
     try:
         assert again.history(1, turns=6) == [Turn("user", "q1"), Turn("assistant", "a1")]
         assert again.history(-5, turns=6) == [Turn("user", "gq"), Turn("assistant", "ga")]
-        assert not again.first_time(42)
+        assert [uid for uid, _, _ in again.unanswered_updates()] == [42]
         assert again.usage("user:1", "day:2026-11-26") == 2
         again.remember(1, "q2", "a2")
         assert [t.text for t in again.history(1, turns=6)] == ["q1", "a1", "q2", "a2"]

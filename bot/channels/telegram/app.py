@@ -3,8 +3,9 @@
 `build_application` is what tests drive against the fake Bot API; `run_bot` is `musebot run`:
 logging with secrets redacted, a lock so one data folder has one bot, the health server, then
 long polling (or a webhook with a secret token when `WEBHOOK_URL` is set), and a clean stop on
-SIGTERM: python-telegram-bot confirms the update offset to Telegram on the way out, so nothing
-is handled twice after a restart.
+SIGTERM: python-telegram-bot confirms the update offset to Telegram on the way out. Whatever
+the stop — SIGTERM, SIGKILL, out of memory — the inbox has kept every update it received, so
+the next start answers what was left unanswered and nothing twice.
 """
 
 from __future__ import annotations
@@ -38,13 +39,15 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.answering.engine import Engine
-from bot.channels.telegram import gate, handlers, inbox
+from bot.channels.telegram import gate, handlers
 from bot.channels.telegram.context import App, Context, MuseApplication, Services
+from bot.channels.telegram.inbox import PollRequest
 from bot.channels.telegram.live import StreamPolicy
 from bot.channels.telegram.ordering import PerChatUpdateProcessor
+from bot.channels.telegram.parse import AddressedToBot, InAlbum
+from bot.channels.telegram.pictures import ImageDocument
 from bot.channels.telegram.ratelimit import ChatAwareRateLimiter
 from bot.commands import available
 from bot.contemplation import ContemplateConfig
@@ -60,23 +63,30 @@ from bot.state.store import Store
 __all__ = ["ALLOWED_UPDATES", "build_application", "register", "run_bot", "webhook_parameters"]
 
 _LOG = logging.getLogger(__name__)
-ALLOWED_UPDATES = [Update.MESSAGE, Update.INLINE_QUERY, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
-GATE_GROUP, INBOX_GROUP, ANSWER_GROUP = -2, -1, 0
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.INLINE_QUERY,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
+INBOX_GROUP, GATE_GROUP, NOTE_GROUP, ANSWER_GROUP = -3, -2, -1, 0
 _DEFAULT_LIMITER: Any = object()
-
-
-class _PollTracking(HTTPXRequest):
-    """The request object used for `getUpdates`: a 200 is what "last successful poll" means."""
-
-    def __init__(self, health: Health, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._health = health
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        code, payload = await super().do_request(*args, **kwargs)
-        if code == 200:
-            self._health.polled()
-        return code, payload
+# Kinds of message that are neither text nor pictures: answered with what the bot can read.
+_UNREADABLE = (
+    filters.VOICE
+    | filters.VIDEO_NOTE
+    | filters.VIDEO
+    | filters.AUDIO
+    | filters.Sticker.ALL
+    | filters.ANIMATION
+    | filters.LOCATION
+    | filters.VENUE
+    | filters.CONTACT
+    | filters.POLL
+    | filters.Dice.ALL
+    | filters.Document.ALL
+)
 
 
 def build_application(
@@ -107,7 +117,7 @@ def build_application(
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_api_base_url)
-        .get_updates_request(_PollTracking(health, connection_pool_size=1))
+        .get_updates_request(PollRequest(health, services.inbox, connection_pool_size=1))
         .concurrent_updates(PerChatUpdateProcessor(256))
         .post_init(_publish_commands)
         .post_shutdown(_close)
@@ -122,16 +132,26 @@ def build_application(
 
 def register(app: App) -> None:
     """Every handler, in one place. Groups run in order, and in each the first match runs:
-    the access gate, then the repeat guard, then the one handler that answers."""
+    the repeat guard, the access gate, the note of who spoke, then the one handler that answers.
+
+    A new message is a question in private chats, and in groups when it is meant for the bot;
+    a linked channel's posts (automatic forwards) never are. Pictures (photos, images sent as
+    files) are questions; other kinds get one line saying what the bot can read. An edited
+    question may have its answer edited in place."""
+    services = _services(app)
+    app.add_handler(TypeHandler(Update, services.inbox.skip_repeats), group=INBOX_GROUP)
     app.add_handler(TypeHandler(Update, gate.gate), group=GATE_GROUP)
-    app.add_handler(TypeHandler(Update, inbox.skip_repeats), group=INBOX_GROUP)
+    app.add_handler(TypeHandler(Update, services.shown.note), group=NOTE_GROUP)
     names = [c.name for c in available("telegram", model=True, admin=True)]
-    addressed = filters.ChatType.PRIVATE | (filters.ChatType.GROUPS & handlers.AddressedToBot())
-    fresh = ~filters.UpdateType.EDITED
+    addressed = filters.ChatType.PRIVATE | (filters.ChatType.GROUPS & AddressedToBot())
+    new = filters.UpdateType.MESSAGE & ~filters.IS_AUTOMATIC_FORWARD
+    pictures = (filters.PHOTO | ImageDocument()) & ~filters.ANIMATION
     answers = [
-        CommandHandler(names, handlers.on_command),
-        MessageHandler(filters.TEXT & ~filters.COMMAND & fresh & addressed, handlers.on_question),
-        MessageHandler(filters.PHOTO & fresh & addressed, handlers.on_photo),
+        CommandHandler(names, handlers.on_command, filters=new),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & new & addressed, handlers.on_question),
+        MessageHandler(pictures & new & (addressed | InAlbum()), handlers.on_picture),
+        MessageHandler(_UNREADABLE & new & addressed, handlers.on_unreadable),
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.on_edit),
         InlineQueryHandler(handlers.on_inline_query),
         CallbackQueryHandler(handlers.on_example, pattern=r"^ask:\d+$"),
         CallbackQueryHandler(handlers.on_show_drafts, pattern=r"^drafts:\d+$"),

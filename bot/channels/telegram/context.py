@@ -14,7 +14,10 @@ from typing import Any, TypeAlias
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.answering.charts import ChartCache
+from bot.channels.telegram.edits import Shown
+from bot.channels.telegram.inbox import Inbox
 from bot.channels.telegram.live import StreamPolicy
+from bot.channels.telegram.pictures import Albums
 from bot.contemplation import Draft
 from bot.conversation import Conversation
 from bot.ops.settings import Settings
@@ -52,15 +55,22 @@ class DraftShelf:
 @dataclass
 class Services:
     """The running bot's parts: the conversation (engine, store, policy, quotas), settings,
-    how often live messages may change, the chart cache, and chat bookkeeping."""
+    how often live messages may change, the chart cache, the inbox of updates, albums being
+    collected, what was shown for recent questions (to edit it in place), and chat bookkeeping."""
 
     conversation: Conversation
     settings: Settings
     policy: StreamPolicy = field(default_factory=StreamPolicy)
     charts: ChartCache = field(default_factory=ChartCache)
     drafts: DraftShelf = field(default_factory=DraftShelf)
+    albums: Albums = field(default_factory=Albums)
+    shown: Shown = field(default_factory=Shown)
     left_chats: set[int] = field(default_factory=set)
     exit_code: int = 0
+    inbox: Inbox = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inbox = Inbox(self.conversation)
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -85,6 +95,20 @@ class MuseApplication(App):
     def __init__(self, *, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
+
+    async def initialize(self) -> None:
+        """…and queue what the last run received but never answered (see `inbox`)."""
+        first = not self._initialized
+        await super().initialize()
+        if first:
+            await self.services.inbox.recover(self)
+
+    async def process_update(self, update: object) -> None:
+        """…then mark the update answered (unless a background task still answers it)."""
+        try:
+            await super().process_update(update)
+        finally:
+            self.services.inbox.finish(update)
 
     async def stop(self) -> None:
         """Cancel running contemplations first: `Application.stop` waits for every task made

@@ -37,6 +37,7 @@ __all__ = [
     "answer_callback",
     "answer_inline",
     "chat_action",
+    "delete",
     "edit_html",
     "keyboard",
     "send_answer",
@@ -52,7 +53,9 @@ _Send = Callable[[int], Awaitable[Any]]
 
 
 class Target:
-    """Where things go: a chat, the forum topic within it, and in groups the message replied to."""
+    """Where things go: a chat, the forum topic within it, and in groups the message replied to;
+    `texts` and `charts` collect the ids of the messages that went there (so an answer can later
+    be edited in place)."""
 
     def __init__(
         self, bot: Bot, chat_id: int, reply_to: int | None = None, thread_id: int | None = None
@@ -61,6 +64,8 @@ class Target:
         self.chat_id = chat_id
         self.reply_to = reply_to
         self.thread_id = thread_id
+        self.texts: list[int] = []
+        self.charts: list[int] = []
 
     @classmethod
     def for_message(cls, message: Message) -> Target:
@@ -134,7 +139,6 @@ async def send_html(
 
     try:
         found: Message = await _deliver(target, lambda chat_id: send(chat_id, html, ParseMode.HTML))
-        return found
     except Forbidden as exc:
         _LOG.info("Not allowed to post in chat %s: %s", target.chat_id, exc.message)
         return None
@@ -144,7 +148,8 @@ async def send_html(
         _LOG.warning("Telegram could not parse our HTML (%s); sending plain text", exc.message)
         plain = html_to_plain(html)
         found = await _deliver(target, lambda chat_id: send(chat_id, plain, None))
-        return found
+    target.texts.append(found.message_id)
+    return found
 
 
 async def send_chart(target: Target, png: bytes, caption_markdown: str) -> Message | None:
@@ -163,6 +168,7 @@ async def send_chart(target: Target, png: bytes, caption_markdown: str) -> Messa
                 reply_parameters=target._reply(),
             ),
         )
+        target.charts.append(found.message_id)
         return found
     except Forbidden as exc:
         _LOG.info("Not allowed to post in chat %s: %s", target.chat_id, exc.message)
@@ -188,6 +194,14 @@ async def edit_html(
         await target.bot.edit_message_text(
             html_to_plain(html), target.chat_id, message_id, reply_markup=markup
         )
+
+
+async def delete(target: Target, message_id: int) -> None:
+    """Take back one of the bot's messages; one already gone (or too old) is left alone."""
+    try:
+        await target.bot.delete_message(target.chat_id, message_id)
+    except BadRequest as exc:
+        _LOG.info("Could not delete message %s in chat %s: %s", message_id, target.chat_id, exc.message)
 
 
 async def send_draft(target: Target, draft_id: int, html: str) -> None:

@@ -1,4 +1,5 @@
-"""Who gets in: the access gate that runs before every other handler (the policy is `bot.state.access`).
+"""Who gets in: the access gate, run before every answering handler, right after the inbox's
+repeat guard (the policy is `bot.state.access`).
 
 Members pass; a stranger may still pass for knowledge answers (`KNOWLEDGE_OPEN_TO_ALL`; the
 conversation then keeps the model from them); otherwise a stranger gets one polite line in
@@ -19,6 +20,8 @@ from bot import texts
 from bot.channels.telegram import delivery
 from bot.channels.telegram.context import Context, Services
 from bot.channels.telegram.delivery import Target
+from bot.channels.telegram.parse import asker_of
+from bot.i18n import speaker
 from bot.state.access import Standing
 
 __all__ = ["gate"]
@@ -45,9 +48,11 @@ async def gate(update: object, context: Context) -> None:
         await _leave(chat, context, added_by=None)
         raise ApplicationHandlerStop
     if standing is Standing.NONE:
-        if private and chat and user and update.message and _first_today(services, user.id):
+        message = update.message
+        if private and chat and user and message and _first_today(services, user.id):
             _LOG.info("Told user %s that the bot is private (once a day at most)", user.id)
-            await delivery.send_text(Target(context.bot, chat.id), texts.STRANGER.format(user_id=user.id))
+            say = speaker(services.conversation.language_for(asker_of(message)))
+            await delivery.send_text(Target.for_message(message), say(texts.STRANGER, user_id=user.id))
         raise ApplicationHandlerStop
 
 

@@ -1,8 +1,10 @@
 """Telegram handlers: parse the update, take one turn of the conversation, show the reply.
 
 Each handler is a small async function; `app.register()` adds them all in one place. Who may be
-answered (private chats always; in groups only commands, @mentions and replies to the bot) is
-decided by filters, so the handlers never see group chatter.
+answered (private chats always; in groups only commands, @mentions and replies to the bot, and
+never a linked channel's automatic forwards) is decided by filters, so the handlers never see
+group chatter. What a message says (who asks, what, whether it is meant for the bot) is read by
+`parse`; pictures and albums by `pictures`; edits in place by `edits`.
 """
 
 from __future__ import annotations
@@ -12,19 +14,21 @@ import logging
 import re
 from uuid import uuid4
 
-from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, MessageEntity, Update
+from telegram import CallbackQuery, InlineQueryResultArticle, InputTextMessageContent, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import Conflict, Forbidden, TelegramError
-from telegram.ext import filters
 
 from bot import commands, texts
 from bot.answering.answer import Answer
+from bot.answering.words import verbatim
 from bot.channels.telegram import delivery, replies
 from bot.channels.telegram.context import Context
 from bot.channels.telegram.delivery import Target, topic_of
+from bot.channels.telegram.parse import addressed, asker_of, command_for_bot, question_text
+from bot.channels.telegram.pictures import Album, download, picture_of
 from bot.channels.telegram.render import render_messages
-from bot.conversation import Asker, Question
-from bot.llm import ImagePart
+from bot.conversation import Asker, Question, Reply
+from bot.i18n import Speaker, speaker
 
 _LOG = logging.getLogger(__name__)
 CONFLICT_MESSAGE = (
@@ -32,52 +36,12 @@ CONFLICT_MESSAGE = (
     "Stop the other one, or use a different token; this one is stopping."
 )
 SORRY = texts.SORRY
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 _INLINE_RESULTS = 3
 
 
-class AddressedToBot(filters.MessageFilter):
-    """In a group: a reply to one of the bot's messages, or an @mention of the bot."""
-
-    def filter(self, message: Message) -> bool:
-        bot = message.get_bot()
-        replied = message.reply_to_message
-        if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
-            return True
-        return _mentions_bot(message, bot.username, bot.id)
-
-
-def _mentions_bot(message: Message, username: str, bot_id: int) -> bool:
-    """An @mention in the text, or in a photo's caption."""
-    wanted = f"@{username}".lower()
-    kinds: list[str | None] = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
-    found = {**message.parse_entities(kinds), **message.parse_caption_entities(kinds)}
-    for entity, text in found.items():
-        if entity.type == MessageEntity.MENTION and text.lower() == wanted:
-            return True
-        if entity.user is not None and entity.user.id == bot_id:
-            return True
-    return False
-
-
-def question_text(message: Message) -> str:
-    """The message without the bot's @mention, which is addressing, not part of the question."""
-    text = message.text or message.caption or ""
-    username = message.get_bot().username
-    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
-
-
-def asker_of(message: Message) -> Asker:
-    """Who asks: a message sent on behalf of a chat (anonymous group admins, a linked channel)
-    spends that chat's quota, not the one shared placeholder user's."""
-    user, sender = message.from_user, message.sender_chat
-    return Asker(
-        chat_id=message.chat_id,
-        user_id=sender.id if sender is not None else (user.id if user is not None else None),
-        private=message.chat.type == "private",
-        thread_id=topic_of(message),
-        channel="telegram",
-    )
+def say_for(context: Context, asker: Asker) -> Speaker:
+    """The bot's own sentences in the asker's language (the chat's choice, else the client's)."""
+    return speaker(context.services.conversation.language_for(asker))
 
 
 async def on_question(update: Update, context: Context) -> None:
@@ -87,39 +51,115 @@ async def on_question(update: Update, context: Context) -> None:
     await _turn(update, message, Question(question_text(message), asker_of(message)), context)
 
 
-async def on_photo(update: Update, context: Context) -> None:
-    """A photo with a question goes to the language model, if it can see images."""
+async def on_picture(update: Update, context: Context) -> None:
+    """A photo (or an image sent as a file), alone or as part of an album: one question."""
     message = update.effective_message
-    if message is None or not message.photo:
+    if message is None:
         return
-    target = Target.for_message(message)
-    largest = max(message.photo, key=lambda p: p.file_size or p.width * p.height)
-    if (largest.file_size or 0) > MAX_PHOTO_BYTES:
-        await delivery.send_text(target, texts.PICTURE_TOO_LARGE)
+    if message.media_group_id is None:
+        await _answer_pictures(update, [message], context)
         return
-    if not context.services.conversation.engine.sees_images:
-        await delivery.send_text(target, texts.NO_IMAGES)
+    album, first = context.services.albums.add(message, addressed=addressed(message))
+    if first:
+        album.task = context.application.create_task(
+            _answer_album(update, album, context), update=update, name=f"album-{message.chat_id}"
+        )
+    if album.task is not None:
+        context.services.inbox.hold(update, album.task)
+
+
+async def _answer_album(update: Update, album: Album, context: Context) -> None:
+    parts = await context.services.albums.complete(album)
+    if album.addressed:  # in groups, an album is a question only if a part is meant for the bot
+        await _answer_pictures(update, parts, context)
+
+
+async def _answer_pictures(update: Update, parts: list[Message], context: Context) -> None:
+    """The pictures go to the model if it can see them (the best size of each, within bounds);
+    otherwise the words are answered, saying the pictures were not looked at."""
+    asking = next((m for m in parts if m.caption), parts[0])
+    asker = asker_of(asking)
+    found = [p for p in (picture_of(m) for m in parts) if p is not None]
+    fits = [p for p in found if not p.too_large]
+    if not fits:
+        await delivery.send_text(Target.for_message(asking), say_for(context, asker)(texts.PICTURE_TOO_LARGE))
         return
-    data = bytes(await (await largest.get_file()).download_as_bytearray())
-    text = question_text(message) or "What is in this picture?"
-    question = Question(text, asker_of(message), images=(ImagePart(data, "image/jpeg"),))
-    await _turn(update, message, question, context)
+    text = "\n\n".join(t for t in (question_text(m) for m in parts) if t)
+    text = text or say_for(context, asker)(texts.PICTURE_QUESTION)
+    if context.services.conversation.engine.sees_images:
+        images = tuple([await download(p) for p in fits])
+        question = Question(text, asker, images=images)
+    else:
+        question = Question(text, asker, unseen=len(fits))
+    await _turn(update, asking, question, context)
+
+
+async def on_unreadable(update: Update, context: Context) -> None:
+    """Voice, video, stickers, locations…: one line saying what the bot can read."""
+    message = update.effective_message
+    if message is None:
+        return
+    await delivery.send_text(
+        Target.for_message(message), say_for(context, asker_of(message))(texts.CANT_READ)
+    )
 
 
 async def on_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    name = message.text.split()[0][1:].split("@")[0].lower()
     asker = asker_of(message)
-    reply = await commands.run(context.services.conversation, name, context.args or [], asker)
+    reply = await _command_reply(message, asker, context)
     if reply is not None:
-        await replies.show(reply, Target.for_message(message), asker, context, update)
+        target = Target.for_message(message)
+        await replies.show(reply, target, asker, context, update)
+        context.services.shown.answered(message, "", target)
+
+
+async def _command_reply(message: Message, asker: Asker, context: Context) -> Reply | None:
+    words = (message.text or "").split()
+    name = words[0][1:].split("@")[0].lower()
+    return await commands.run(context.services.conversation, name, words[1:], asker)
+
+
+async def on_edit(update: Update, context: Context) -> None:
+    """An edited question, soon after its answer and before anyone else spoke: the answer is
+    edited in place (see `edits`); any other edit is left alone."""
+    message = update.edited_message
+    if message is None or not message.text:
+        return
+    command = command_for_bot(message)
+    if not (command or addressed(message)):
+        return
+    services = context.services
+    before = services.shown.editable(message)
+    if before is None:
+        return
+    asker, target = asker_of(message), Target.for_message(message)
+    if command:
+        reply, question = await _command_reply(message, asker, context), ""
+    else:
+        question = question_text(message)
+        conversation = services.conversation
+        conversation.store.retract(message.chat_id, before.question, thread_id=asker.thread_id)
+        reply = await conversation.turn(Question(question, asker))
+    if reply is None:
+        return
+    await replies.show_in_place(reply, target, asker, context, update, before)
+    services.shown.answered(message, question, target)
 
 
 async def _turn(update: Update, message: Message, question: Question, context: Context) -> None:
     reply = await context.services.conversation.turn(question)
-    await replies.show(reply, Target.for_message(message), question.asker, context, update)
+    target = Target.for_message(message)
+    await replies.show(reply, target, question.asker, context, update)
+    if not reply.contemplation:
+        context.services.shown.answered(message, _remembered(question, context), target)
+
+
+def _remembered(question: Question, context: Context) -> str:
+    """The question as history keeps it (stripped and clipped, as `turn()` does)."""
+    return question.text.strip()[: context.services.conversation.max_question_chars]
 
 
 async def on_example(update: Update, context: Context) -> None:
@@ -139,9 +179,11 @@ async def on_example(update: Update, context: Context) -> None:
         private=message.chat.type == "private",
         thread_id=topic_of(message),
         channel="telegram",
+        language=query.from_user.language_code,
     )
-    reply = await context.services.conversation.turn(Question(texts.EXAMPLES[index], asker))
-    reply.answer.text = f"_{texts.EXAMPLES[index]}_\n\n{reply.answer.text}"
+    example = say_for(context, asker)(texts.EXAMPLES[index])  # as the button said it
+    reply = await context.services.conversation.turn(Question(example, asker))
+    reply.answer.text = f"_{verbatim(example)}_\n\n{reply.answer.text}"
     target = Target(context.bot, message.chat_id, thread_id=topic_of(message))
     await replies.show(reply, target, asker, context, update)
 
@@ -154,11 +196,25 @@ async def on_show_drafts(update: Update, context: Context) -> None:
     message_id = int(query.data.removeprefix("drafts:"))
     found = context.services.drafts.take(query.message.chat_id, message_id)
     if found is None or not found[1]:
-        await delivery.answer_callback(query, texts.DRAFTS_GONE if found is None else texts.DRAFTS_SHOWN)
+        say = speaker(context.services.conversation.language_for(_tapper(query)))
+        await delivery.answer_callback(query, say(texts.DRAFTS_GONE if found is None else texts.DRAFTS_SHOWN))
         return
     await delivery.answer_callback(query)
     target = Target(context.bot, query.message.chat_id, message_id, topic_of(query.message))
-    await delivery.send_answer(target, replies.drafts_answer(found[0]))
+    say = speaker(context.services.conversation.language_for(_tapper(query)))
+    await delivery.send_answer(target, replies.drafts_answer(found[0], say))
+
+
+def _tapper(query: CallbackQuery) -> Asker:
+    message = query.message
+    assert isinstance(message, Message)
+    return Asker(
+        message.chat_id,
+        query.from_user.id,
+        message.chat.type == "private",
+        language=query.from_user.language_code,
+        channel="telegram",
+    )
 
 
 async def on_inline_query(update: Update, context: Context) -> None:
@@ -200,7 +256,8 @@ async def on_error(update: object, context: Context) -> None:
     _LOG.error("Error while handling an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_message is None:
         return
+    message = update.effective_message
     try:
-        await delivery.send_text(Target.for_message(update.effective_message), SORRY)
+        await delivery.send_text(Target.for_message(message), say_for(context, asker_of(message))(SORRY))
     except TelegramError:
         _LOG.warning("Could not tell the user about the error either")

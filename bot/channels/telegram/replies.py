@@ -21,11 +21,14 @@ from bot.answering.answer import Answer
 from bot.channels.telegram import delivery
 from bot.channels.telegram.context import Context, Services
 from bot.channels.telegram.delivery import Target
+from bot.channels.telegram.edits import Answered
 from bot.channels.telegram.live import LiveMessage, show_stream
+from bot.channels.telegram.render import render_messages
 from bot.contemplation import Draft, Progress
 from bot.conversation import Asker, ProgressCallback, Reply
+from bot.i18n import Speaker, speaker
 
-__all__ = ["drafts_markdown", "show"]
+__all__ = ["drafts_markdown", "show", "show_in_place"]
 
 _LOG = logging.getLogger(__name__)
 _DRAFTS_BUDGET = 3400  # characters of draft text in the drafts message, all agents together
@@ -44,15 +47,59 @@ async def show(reply: Reply, target: Target, asker: Asker, context: Context, upd
             name=f"contemplate-{asker.key}",
         )
         context.services.conversation.jobs.add(asker.key, asker.user_id, task)
+        context.services.inbox.hold(update, task)  # answered when the contemplation is
     elif reply.streamed:
         await _stream(reply, target, asker, context.services)
     elif reply.answer.text:
         await _instant(reply, target, context.services)
 
 
+async def show_in_place(
+    reply: Reply, target: Target, asker: Asker, context: Context, update: Update | None, before: Answered
+) -> None:
+    """A new answer to an edited question, in the messages that showed the old one: the text
+    edited (parts added or taken back as the new answer needs), the old chart replaced. A
+    contemplation cannot be edited in place; it is shown anew."""
+    if reply.contemplation:
+        await show(reply, target, asker, context, update)
+        return
+    for notice in reply.notices:
+        await delivery.send_text(target, notice)
+    markup = delivery.keyboard(reply.buttons)
+
+    async def replace(_: LiveMessage | None) -> None:
+        await _replace(target, before, reply.answer, markup)
+
+    if reply.streamed:
+        await show_stream(target, reply.stream(), context.services.policy, private=False, finish=replace)
+    else:
+        await replace(None)
+    for message_id in before.charts:
+        await delivery.delete(target, message_id)
+    await _chart(reply.answer, target, context.services)
+
+
+async def _replace(
+    target: Target, before: Answered, answer: Answer, markup: InlineKeyboardMarkup | None
+) -> None:
+    chunks = render_messages(answer.markdown())
+    for i, chunk in enumerate(chunks):
+        last = markup if i == len(chunks) - 1 else None
+        if i < len(before.texts):
+            await delivery.edit_html(target, before.texts[i], chunk, markup=last)
+            target.texts.append(before.texts[i])
+        else:
+            await delivery.send_html(target, chunk, threaded=False, markup=last)
+    for message_id in before.texts[len(chunks) :]:
+        await delivery.delete(target, message_id)
+
+
 async def _instant(reply: Reply, target: Target, services: Services) -> None:
-    answer = reply.answer
-    await delivery.send_answer(target, answer, markup=delivery.keyboard(reply.buttons))
+    await delivery.send_answer(target, reply.answer, markup=delivery.keyboard(reply.buttons))
+    await _chart(reply.answer, target, services)
+
+
+async def _chart(answer: Answer, target: Target, services: Services) -> None:
     if answer.comparison is None:
         return
     png = await asyncio.to_thread(services.charts.get_or_render, answer.comparison)
@@ -81,9 +128,10 @@ async def _contemplate(reply: Reply, target: Target, asker: Asker, services: Ser
     policy = services.policy
     interval = policy.private_status_interval if asker.private else policy.group_status_interval
     status = LiveMessage(target, policy, interval=interval, drafts=False, cosmetic=False)
+    say = speaker(services.conversation.language_for(asker))
 
     async def progress(p: Progress) -> None:
-        status.show(texts.CONTEMPLATING.format(progress=p.describe(), board=p.board()))
+        status.show(say(texts.CONTEMPLATING, progress=p.describe(), board=p.board()))
 
     try:
         await _stream(reply, target, asker, services, on_progress=progress)
@@ -95,30 +143,32 @@ async def _contemplate(reply: Reply, target: Target, asker: Asker, services: Ser
         raise
     finally:
         await status.stop()
-    await status.settle(_summary(reply.drafts), markup=_drafts_button(reply, target, status, services))
+    markup = _drafts_button(reply, target, status, services, say)
+    await status.settle(_summary(reply.drafts, say), markup=markup)
 
 
 def _drafts_button(
-    reply: Reply, target: Target, status: LiveMessage, services: Services
+    reply: Reply, target: Target, status: LiveMessage, services: Services, say: Speaker
 ) -> InlineKeyboardMarkup | None:
     if status.message_id is None or not any(d.ok for d in reply.drafts):
         return None
     services.drafts.keep(target.chat_id, status.message_id, reply.drafts)
     data = f"drafts:{status.message_id}"
-    return InlineKeyboardMarkup([[InlineKeyboardButton(texts.SHOW_DRAFTS, callback_data=data)]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(say(texts.SHOW_DRAFTS), callback_data=data)]])
 
 
-def _summary(drafts: tuple[Draft, ...]) -> str:
+def _summary(drafts: tuple[Draft, ...], say: Speaker) -> str:
     board = Progress("writing", tuple(d.label for d in drafts), drafts).board()
     n, ok = len(drafts), sum(d.ok for d in drafts)
-    head = texts.CONTEMPLATED_BY.format(ok=ok, n=n) if ok else texts.NO_AGENT_ANSWERED.format(n=n)
+    head = say(texts.CONTEMPLATED_BY, ok=ok, n=n) if ok else say(texts.NO_AGENT_ANSWERED, n=n)
     return f"🧠 _{head}_\n{board}"
 
 
-def drafts_markdown(drafts: tuple[Draft, ...]) -> str:
+def drafts_markdown(drafts: tuple[Draft, ...], say: Speaker | None = None) -> str:
     """Every agent's draft, shortened so that all of them fit in one message."""
+    say = say or speaker("en")
     budget = max(_MIN_DRAFT_CHARS, _DRAFTS_BUDGET // max(1, len(drafts)))
-    parts = [texts.DRAFTS_HEAD]
+    parts = [say(texts.DRAFTS_HEAD)]
     for d in drafts:
         head = f"**{d.index} · {d.label}** _({d.backend}, {d.seconds:.1f} s)_"
         body = _shorten(d.text, budget) if d.ok else f"_{d.error}_"
@@ -126,8 +176,8 @@ def drafts_markdown(drafts: tuple[Draft, ...]) -> str:
     return "\n\n".join(parts)
 
 
-def drafts_answer(drafts: tuple[Draft, ...]) -> Answer:
-    return Answer(drafts_markdown(drafts), "llm")
+def drafts_answer(drafts: tuple[Draft, ...], say: Speaker | None = None) -> Answer:
+    return Answer(drafts_markdown(drafts, say), "llm")
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -104,7 +104,7 @@ async def launch(
         **({"clock": now} if now is not None else {}),
     )
     if barrier:
-        app.add_handler(TypeHandler(Update, _barrier), group=-3)
+        app.add_handler(TypeHandler(Update, _barrier), group=-10)
     return await start_bot(app, menus=menus)
 
 

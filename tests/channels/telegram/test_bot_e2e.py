@@ -230,3 +230,16 @@ async def test_help_leaves_out_model_commands_when_there_is_no_model(bot: FakeBo
     [reply] = await bot.wait_for_messages(USER, 1)
     assert "/compare" in _text(reply) and "/sources" in _text(reply)
     assert "/ask" not in _text(reply) and "/contemplate" not in _text(reply)
+
+
+async def test_user_typed_formatting_is_echoed_as_plain_text(bot: FakeBotAPI) -> None:
+    """A name the bot does not know is repeated as typed: never a link, a mention or bold."""
+    typed = ["[Free_prize](https://x.example)", "[you](tg://user?id=42)", "**bold**", "_italic_", "~~gone~~"]
+    typed += ["<b>x</b>"]
+    for name in typed:
+        bot.message(USER, f"/compare {name} gpt-5.4")
+    replies = await bot.wait_for_messages(USER, len(typed))
+    for name, reply in zip(typed, replies, strict=True):
+        assert f"Unknown model '{name}'" in _text(reply), _text(reply)
+        kinds = {e["type"] for e in reply.get("entities", [])}
+        assert not kinds & {"text_link", "text_mention", "bold", "italic", "strikethrough"}, (name, kinds)

@@ -457,3 +457,90 @@ async def test_wait_for_timeout_explains_what_happened(bot_api: FakeBotAPI) -> N
         await tg_bot.send_message(1, "only this")
     with pytest.raises(AssertionError, match="sendMessage"):
         await bot_api.wait_for_messages(1, 2, timeout=0.05)
+
+
+# ------------------------------------------------------------------ topics, kinds, edits
+
+
+async def _updates(bot: telegram.Bot) -> list[Update]:
+    return list(await bot.get_updates(timeout=0))
+
+
+async def test_topics_are_marked_and_sends_without_topics_are_refused(
+    bot: telegram.Bot, bot_api: FakeBotAPI
+) -> None:
+    forum, plain = -1001000000042, -1001000000043
+    bot_api.add_chat(forum, "supergroup", is_forum=True)
+    bot_api.add_chat(plain, "supergroup")
+    bot_api.add_chat(42, "private", has_topics=True)
+    bot_api.message(forum, "in a topic", message_thread_id=7)
+    bot_api.message(forum, "in General")
+    first = bot_api.message(plain, "no topics here")["message"]
+    bot_api.message(plain, "a reply", reply_to=first)
+    bot_api.message(42, "a private topic", message_thread_id=3)
+    topic, general, _, reply, private = [u.effective_message for u in await _updates(bot)]
+    assert topic is not None and topic.is_topic_message and topic.message_thread_id == 7
+    assert topic.reply_to_message is not None and topic.reply_to_message.forum_topic_created
+    assert general is not None and not general.is_topic_message and general.message_thread_id is None
+    assert reply is not None and reply.message_thread_id == first["message_id"]
+    assert not reply.is_topic_message, "a reply thread is no topic"
+    assert private is not None and private.is_topic_message
+
+    sent = await bot.send_message(forum, "to the topic", message_thread_id=7)
+    assert sent.is_topic_message and sent.message_thread_id == 7
+    replied = await bot.send_message(
+        forum, "a reply lands in its topic", reply_to_message_id=topic.message_id
+    )
+    assert replied.message_thread_id == 7
+    for chat_id, thread_id in ((plain, first["message_id"]), (-2001, 7), (1001, 3), (forum, 99)):
+        with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+            await bot.send_message(chat_id, "x", message_thread_id=thread_id)
+        with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+            await bot.send_chat_action(chat_id, "typing", message_thread_id=thread_id)
+    assert await bot.send_chat_action(forum, "upload_photo", message_thread_id=7)
+    assert bot_api.chat_action_threads[-1] == (forum, "upload_photo", 7)
+
+
+async def test_every_kind_of_user_message_parses_as_telegram_sends_it(
+    bot: telegram.Bot, bot_api: FakeBotAPI
+) -> None:
+    kinds = ["voice", "video_note", "video", "audio", "sticker", "animation", "location"]
+    kinds += ["venue", "contact", "poll", "dice"]
+    for kind in kinds:
+        bot_api.media(42, kind)
+    bot_api.photo(42, b"\xff\xd8jpeg", caption="a @muse_test_bot question", width=4000, height=3000)
+    bot_api.document(42, _png(), file_name="chart.png", mime_type="image/png", media_group_id="g1")
+    bot_api.message(-1001000000044, "anon", anonymous_admin=True)
+    bot_api.automatic_forward(-1001000000044, -1001000000045, "New post, thanks @muse_test_bot")
+    *media, photo, document, anonymous, forward = [u.effective_message for u in await _updates(bot)]
+    for kind, message in zip(kinds, media, strict=True):
+        assert message is not None and getattr(message, kind), kind
+    assert photo is not None and [p.width for p in photo.photo] == [90, 320, 800, 1280, 2560]
+    assert photo.parse_caption_entities()
+    assert document is not None and document.document is not None
+    assert document.document.mime_type == "image/png" and document.media_group_id == "g1"
+    data = await (await bot.get_file(document.document.file_id)).download_as_bytearray()
+    assert bytes(data) == _png()
+    assert anonymous is not None and anonymous.sender_chat is not None
+    assert anonymous.sender_chat.id == -1001000000044 and anonymous.from_user is not None
+    assert anonymous.from_user.username == "GroupAnonymousBot"
+    assert forward is not None and forward.is_automatic_forward and forward.sender_chat is not None
+    assert forward.sender_chat.type == "channel"
+
+
+async def test_edits_expired_taps_and_quotes(bot: telegram.Bot, bot_api: FakeBotAPI) -> None:
+    asked = bot_api.message(42, "wht is hle")["message"]
+    bot_api.edit(42, asked["message_id"], "what is hle")
+    other = bot_api.message(-2001, "spark got 76.5 on arc agi", user_id=7)["message"]
+    bot_api.message(-2001, "@muse_test_bot is this right?", user_id=8, reply_to=other, quote="76.5")
+    first, edited, _, quoting = await _updates(bot)
+    assert first.message is not None and edited.edited_message is not None
+    assert edited.edited_message.message_id == first.message.message_id
+    assert edited.edited_message.text == "what is hle" and edited.edited_message.edit_date
+    assert quoting.message is not None and quoting.message.quote is not None
+    assert quoting.message.quote.text == "76.5"
+
+    msg = await bot.send_message(42, "pick")
+    late = bot_api.callback_query(42, 42, msg.message_id, "pick:1", expired=True)["callback_query"]
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_callback_query(late["id"])

@@ -268,7 +268,7 @@ async def test_long_input_is_cut_with_a_notice(
     bot_api: FakeBotAPI, kb: KnowledgeBase, llm: FakeLLMServer, start: Start
 ) -> None:
     (await start(barrier=True, llm=llm, max_question_chars=500))
-    bot_api.message(USER, "tell me a story about " + "llamas and alpacas " * 200)
+    bot_api.message(USER, "write me a story about " + "llamas and alpacas " * 200)
     notice, answer = map(text_of, await bot_api.wait_for_messages(USER, 2))
     assert "I read only the first 500" in notice
     assert answer.startswith("Hello!")

@@ -22,13 +22,14 @@ from bot.ops.logs import setup_logging
 from bot.ops.settings import BackendSettings
 from bot.state.store import Store
 from bot.texts import CUT_OFF as CUT_NOTE
+from bot.texts import CUT_OFF_LENGTH
 from bot.texts import MODEL_MISCONFIGURED as MISCONFIGURED_NOTE
 from bot.texts import MODEL_TIMEOUT as TIMEOUT_NOTE
 from bot.texts import MODEL_UNAVAILABLE as UNAVAILABLE_NOTE
 from bot.texts import NO_IMAGES as NO_IMAGES_NOTE
 from tests.channels.telegram.conftest import TEST_TOKEN, Start
 from tests.channels.telegram.harness import FAST_POLICY, stop_bot
-from tests.fakes.llm_servers import TEST_KEY, FakeLLMServer, Reply, render, up_to
+from tests.fakes.llm_servers import TEST_KEY, FakeLLMServer, Reply, render, render_cut_off, up_to
 from tests.fakes.telegram_api import FakeBotAPI, StoredFile
 
 USER = 1001
@@ -474,3 +475,20 @@ async def test_api_key_is_in_no_log_line_and_no_message(
         assert TEST_KEY not in captured
     shown = [_text(m) for m in bot_api.sent()] + [d["text"] for d in bot_api.drafts]
     assert shown and not any(TEST_KEY in t for t in shown)
+
+
+# --- cut-off answers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chat_id", [USER, GROUP], ids=["private", "group"])
+async def test_an_answer_cut_off_at_the_length_limit_says_so(
+    bot_api: FakeBotAPI, llm: FakeLLMServer, run: Start, chat_id: int
+) -> None:
+    llm.reply(Reply(chunks=render_cut_off("openai", ["Grey waves ", "fold on grey"], "max_tokens")))
+    await run(_settings(bot_api, llm))
+    bot_api.message(chat_id, OFF_TOPIC if chat_id > 0 else f"@muse_test_bot {OFF_TOPIC}")
+    [reply] = await _final(bot_api, chat_id)
+    text = _text(reply)
+    assert text.startswith("Grey waves fold on grey")
+    assert CUT_OFF_LENGTH.strip("_") in text, "the reader learns the answer is not whole"
+    assert "italic" in {e["type"] for e in reply.get("entities", [])}
