@@ -19,6 +19,7 @@ from markdown_it.tree import SyntaxTreeNode
 
 from bot import commands, texts
 from bot.answering.answer import Answer
+from bot.answering.words import verbatim
 from bot.contemplation import Progress
 from bot.conversation import Asker, Conversation, Question, Reply
 from bot.i18n import speaker
@@ -128,7 +129,7 @@ async def _one_line(conversation: Conversation, screen: Screen, line: str) -> No
         if reply is None:
             known = " ".join(f"/{c.name}" for c in commands.available("terminal"))
             say = speaker(conversation.language_for(ASKER))
-            reply = Reply(Answer(say(texts.UNKNOWN_COMMAND, name=name, known=known), "fallback"))
+            reply = Reply(Answer(say(texts.UNKNOWN_COMMAND, name=verbatim(name), known=known), "fallback"))
     else:
         reply = await conversation.turn(Question(line, ASKER))
     if reply.contemplation:

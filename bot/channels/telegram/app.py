@@ -52,6 +52,7 @@ from bot.channels.telegram.ratelimit import ChatAwareRateLimiter
 from bot.commands import available
 from bot.contemplation import ContemplateConfig
 from bot.conversation import Conversation
+from bot.i18n import LOCALES, speaker
 from bot.knowledge import load_knowledge
 from bot.llm import build_backend
 from bot.ops.health import Health, HealthServer
@@ -161,15 +162,25 @@ def register(app: App) -> None:
 
 
 async def _publish_commands(app: App) -> None:
-    """The command menus people see when they type "/", per kind of chat."""
+    """The command menus people see when they type "/", per kind of chat, described in each
+    language the bot speaks (Telegram shows the one for the user's app language, English to
+    everyone else)."""
     services = _services(app)
     model = services.conversation.engine.llm is not None
 
-    def menu(**kwargs: bool) -> list[BotCommand]:
-        return [BotCommand(c.name, c.description[:256]) for c in available("telegram", model=model, **kwargs)]
+    def menu(language: str = "en", **kwargs: bool) -> list[BotCommand]:
+        say = speaker(language)
+        found = available("telegram", model=model, **kwargs)
+        return [BotCommand(c.name, say(c.description)[:256]) for c in found]
 
-    await app.bot.set_my_commands(menu(), scope=BotCommandScopeAllPrivateChats())
-    await app.bot.set_my_commands(menu(group=True), scope=BotCommandScopeAllGroupChats())
+    for language in LOCALES:
+        code = "" if language == "en" else language
+        await app.bot.set_my_commands(
+            menu(language), scope=BotCommandScopeAllPrivateChats(), language_code=code
+        )
+        await app.bot.set_my_commands(
+            menu(language, group=True), scope=BotCommandScopeAllGroupChats(), language_code=code
+        )
     for admin in services.settings.admin_user_ids:
         try:
             await app.bot.set_my_commands(menu(admin=True), scope=BotCommandScopeChat(admin))

@@ -60,8 +60,18 @@ async def test_start_offers_tappable_examples_that_answer(bot: FakeBotAPI) -> No
 async def test_command_menus_are_published_per_scope(bot: FakeBotAPI) -> None:
     scopes = {c.params.get("scope", {}).get("type") for c in bot.calls_to("setMyCommands")}
     assert scopes == {"all_private_chats", "all_group_chats"}
-    private = next(v for (scope, _), v in bot.commands.items() if "private" in scope)
+    private = next(v for (scope, language), v in bot.commands.items() if "private" in scope and not language)
     assert {"compare", "help", "sources"} <= {c["command"] for c in private}
+
+
+async def test_command_menus_are_described_in_each_language(bot: FakeBotAPI) -> None:
+    menus = {language: v for (scope, language), v in bot.commands.items() if "private" in scope}
+    assert set(menus) == {"", "es", "pt", "id", "hi"}
+    english = {c["command"]: c["description"] for c in menus[""]}
+    for language in ("es", "pt", "id", "hi"):
+        described = {c["command"]: c["description"] for c in menus[language]}
+        assert described.keys() == english.keys()
+        assert described["compare"] != english["compare"], language
 
 
 async def test_group_answers_only_when_addressed(bot: FakeBotAPI) -> None:
