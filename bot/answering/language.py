@@ -124,7 +124,9 @@ def detect_reply_language(text: str) -> str:
     words = _WORD.findall(normalize(re.sub(r"[*_`]", " ", text)))
     if len(words) >= _MIN_WORDS_FOR_READING:
         return _detector_guess(" ".join(words), confident=0.0) or DEFAULT
-    return _by_cues(words) or _detector_guess(" ".join(words), confident=0.5) or DEFAULT
+    return (
+        _by_cues(words) or _by_vocabulary(words) or _detector_guess(" ".join(words), confident=0.5) or DEFAULT
+    )
 
 
 def _by_cues(words: list[str]) -> str | None:
@@ -146,6 +148,12 @@ def _by_vocabulary(words: list[str]) -> str | None:
     )
     (best, code), (second, _) = counts[0], counts[1]
     return code if best >= 2 and best > second else None
+
+
+def known_words(words: Iterable[str], language: str) -> int:
+    """How many of `words` (normalized) the language's pack knows."""
+    vocabulary = _vocabularies().get(language, frozenset())
+    return sum(w in vocabulary for w in words)
 
 
 @functools.cache

@@ -146,9 +146,8 @@ class Judge:
         self._known = source_figures()
         things = [*kb.models.values(), *kb.benchmarks.values(), *kb.entities.values()]
         names = {str(n) for t in things for n in (t.name, *t.aliases) if len(str(n)) > 2}
-        self._names = re.compile(
-            "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)), re.IGNORECASE
-        )
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        self._names = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
         self._owner: dict[str, set[str]] = {}
         for bench in kb.benchmarks.values():
             if bench.unit != "score" or bench.decimals == 0:
@@ -203,10 +202,15 @@ class Judge:
 
 
 def in_language(text: str, language: str) -> bool:
-    """Whether a reply is written in `language` (names and figures aside)."""
-    from bot.answering.language import detect_reply_language
+    """Whether a reply is written in `language` (names and figures aside). A short reply whose
+    words are as much Portuguese as Spanish ("marca 59,0 no …, atrás de … e …") is in either."""
+    from bot.answering.language import detect_reply_language, known_words
 
-    return detect_reply_language(text) == language
+    found = detect_reply_language(text)
+    if found == language:
+        return True
+    words = [w for w in re.findall(r"[a-z]+", plain(text)) if len(w) > 1]
+    return len(words) < 12 and known_words(words, language) >= max(known_words(words, found), 1)
 
 
 async def ask(conversation: Conversation, item: Item, chat_id: int) -> Answer:
