@@ -416,6 +416,9 @@ class Parser:
             if earlier is not None and (part.fragment or (i and not part.models)):
                 part = part.borrowing(earlier, words=not i)
                 part = replace(part, intent=self._intent(part, part.words))
+            elif i and earlier is not None and part.intent in _FIGURE_INTENTS and not part.benchmarks:
+                # "spark is #1 on vision right? heard it beats gemini": still about vision
+                part = replace(part, benchmarks=earlier.benchmarks)
             out.append(part)
         return out
 

@@ -119,7 +119,7 @@ class CuratedRetriever:
         meaningful = content_tokens(words)
         if not meaningful:
             return []
-        text = " ".join(words)
+        text = " ".join(dict.fromkeys(words))  # repeated words weigh in BM25, not in the phrasing match
         if among:
             candidates = [(e, 0.0) for e in self._entries if e.id in among]
         else:
@@ -138,8 +138,15 @@ class CuratedRetriever:
         weights = [self._idf.get(w, self._idf_unseen) for w in meaningful]
         known = sum(wt for w, wt in zip(meaningful, weights, strict=True) if w in vocab)
         coverage = known / sum(weights)
-        similarity = max(fuzz.token_set_ratio(text, p) for p in self._phrasings[entry.id]) / 100
+        similarity = max(_similarity(text, p) for p in self._phrasings[entry.id])
         return 0.5 * coverage + 0.5 * similarity
+
+
+def _similarity(text: str, phrasing: str) -> float:
+    """0..1: how close a question is to a curated phrasing. rapidfuzz's token-set ratio alone
+    scores "can i use spark in my app" as close to "should i use muse spark for my health app"
+    (the shared words are all of one side); the token-sort ratio weighs what differs too."""
+    return (fuzz.token_set_ratio(text, phrasing) + fuzz.token_sort_ratio(text, phrasing)) / 200
 
 
 def _views(kb: KnowledgeBase, entry: Entry) -> list[Entry | EntryText]:
