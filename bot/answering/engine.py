@@ -228,21 +228,19 @@ class Engine:
             return Answer(say(texts.YOU_ARE_WELCOME), "fallback", subject="greeting", language=say.language)
         pieces: list[Piece] = []
         for part in query.parts:
-            if pieces and pieces[-1].unknown and self._continues(part):
+            if pieces and pieces[-1].unknown and self._continues(part, query.language):
                 continue  # "what's its context window? 1M like gemini?": the same missing thing
             piece = self._part(part, query, say)
             if piece is not None and all(piece.subject != p.subject or not p.subject for p in pieces):
                 pieces.append(piece)
         return self._answer(pieces, say) if pieces else self._fallback(say)
 
-    @staticmethod
-    def _continues(part: Part) -> bool:
-        """Whether a part only goes on about the one before it: a short statement of fact with
-        no benchmark, no question word and nothing it asks of its own."""
+    def _continues(self, part: Part, language: str) -> bool:
+        """Whether a part only goes on about the one before it: a fact with no benchmark, no
+        question word of its own and at most two words that mean anything ("é 1M tipo o gemini?")."""
         own_question = part.asks - {"how"}  # "como" is also "like": "1M como gemini?"
-        return (
-            part.intent is Intent.FACT and not part.benchmarks and not own_question and len(part.words) <= 4
-        )
+        meaning = part.content(self.parser.stopwords(language))
+        return part.intent is Intent.FACT and not part.benchmarks and not own_question and len(meaning) <= 2
 
     def _part(self, part: Part, query: Query, say: Speaker) -> Piece | None:
         a = self.answerers
