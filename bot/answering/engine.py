@@ -321,7 +321,9 @@ class Engine:
         return rare if rare and len(part.unknown_names) <= _MAX_UNKNOWN_NAMES else []
 
     def _closest(self, part: Part, query: Query, say: Speaker) -> Piece | None:
-        hits = self.retriever.search(" ".join([*self._names(part), *part.words, query.text]), limit=1)
+        hits = self.retriever.search(
+            " ".join([*self._names(part), *part.words, query.text]), limit=1, language=query.language
+        )
         if hits and hits[0].confidence >= TASK_THRESHOLD:
             return self.answerers.entry(hits[0].entry, say)
         overview = self.kb.entries.get(OVERVIEW_ENTRY)
@@ -339,10 +341,10 @@ class Engine:
         text = " ".join([*own, *own, *part.context, *typed])
         owned = [e for n in part.entities if n in self.kb.entities for e in self.kb.entities[n].entries]
         if owned:
-            hits = self.retriever.search(text, limit=1, among=owned)
+            hits = self.retriever.search(text, limit=1, among=owned, language=query.language)
             return hits[0].entry if hits and hits[0].confidence >= OWNED_THRESHOLD else None
         bar = CONFIDENCE_THRESHOLD if part.named or part.topics or part.context else UNNAMED_THRESHOLD
-        hits = self.retriever.search(text, limit=1)
+        hits = self.retriever.search(text, limit=1, language=query.language)
         if not hits:
             return None
         best, confidence = hits[0].entry, hits[0].confidence

@@ -28,6 +28,7 @@ class Phrasing:
     def __init__(self) -> None:
         self._maps: dict[str, dict[Phrase, Phrase]] = {}
         self._stop: dict[str, frozenset[str]] = {}
+        self._stop_cache: dict[str, frozenset[str]] = {}
         for code, pack in packs().items():
             table: dict[Phrase, Phrase] = {}
             for canonical, variants in pack.concepts.items():
@@ -69,9 +70,13 @@ class Phrasing:
 
     def stopwords(self, language: str) -> frozenset[str]:
         """Words that carry no meaning in a question, in this language and in English."""
-        return STOPWORDS | self._stop.get("en", frozenset()) | self._stop.get(language, frozenset())
+        found = self._stop_cache.get(language)
+        if found is None:
+            found = STOPWORDS | self._stop.get("en", frozenset()) | self._stop.get(language, frozenset())
+            self._stop_cache[language] = found
+        return found
 
-    @property
+    @functools.cached_property
     def vocabulary(self) -> frozenset[str]:
         """Every canonical word: what the packs can turn a phrase into."""
         return frozenset(w for table in self._maps.values() for target in table.values() for w in target)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.answering.words import Speller, content_tokens, tokens
 from bot.knowledge import Entry, KnowledgeBase
@@ -38,7 +38,9 @@ class Hit:
 
 
 class Retriever(Protocol):
-    def search(self, question: str, *, limit: int = 3, among: Sequence[str] = ()) -> list[Hit]: ...
+    def search(
+        self, question: str, *, limit: int = 3, among: Sequence[str] = (), language: str | None = None
+    ) -> list[Hit]: ...
 
 
 class _Fts5Index:
@@ -73,7 +75,9 @@ class PlainRetriever:
         texts = [(e.title, e.answer, e.detail) for e in entries]
         self._index = _Fts5Index(entries, texts, weights=(2.0, 1.0, 0.5))
 
-    def search(self, question: str, *, limit: int = 3, among: Sequence[str] = ()) -> list[Hit]:
+    def search(
+        self, question: str, *, limit: int = 3, among: Sequence[str] = (), language: str | None = None
+    ) -> list[Hit]:
         words = content_tokens(question)
         hits = self._index.query(words, limit)
         if not hits:
@@ -100,10 +104,15 @@ class CuratedRetriever:
             for e in self._entries
         ]
         self._index = _Fts5Index(self._entries, texts, weights=(3.0, 3.0, 2.0, 1.0, 0.5))
-        self._phrasings = {
-            e.id: [" ".join(tokens(q)) for v in views[e.id] for q in (v.title, *v.questions)]
-            for e in self._entries
-        }
+        # Each entry's phrasings by language: a question is matched against its own language's
+        # and the English ones (the parser reads every language into English words).
+        self._phrasings: dict[str, dict[str, list[str]]] = {}
+        for e in self._entries:
+            by_language = self._phrasings.setdefault(e.id, {})
+            for language, v in zip(["en", *_languages(kb, e)], views[e.id], strict=True):
+                by_language.setdefault(language, []).extend(
+                    " ".join(tokens(q)) for q in (v.title, *v.questions)
+                )
         self._vocab = {
             e.id: set(tokens(" ".join(text for row in texts[i : i + 1] for text in row)))
             for i, e in enumerate(self._entries)
@@ -111,10 +120,13 @@ class CuratedRetriever:
         self._idf = _inverse_document_frequency(self._vocab.values())
         self._idf_unseen = math.log(len(self._entries) + 1)
 
-    def search(self, question: str, *, limit: int = 3, among: Sequence[str] = ()) -> list[Hit]:
+    def search(
+        self, question: str, *, limit: int = 3, among: Sequence[str] = (), language: str | None = None
+    ) -> list[Hit]:
         """The best entries for a question, most confident first; `among` (entry ids) limits the
         choice to those entries, all of them scored (a question about WhatsApp is answered
-        from an entry about WhatsApp)."""
+        from an entry about WhatsApp); `language` (the asker's) limits the phrasings matched to
+        that language's and the English ones (None: all)."""
         words = self._speller.correct_all(tokens(question))
         meaningful = content_tokens(words)
         if not meaningful:
@@ -124,29 +136,56 @@ class CuratedRetriever:
             candidates = [(e, 0.0) for e in self._entries if e.id in among]
         else:
             candidates = self._index.query(meaningful, limit=max(limit, 8))
-        hits = [Hit(e, self._confidence(e, text, meaningful)) for e, _ in candidates]
+        entries = [e for e, _ in candidates]
+        similar = self._similarity(text, entries, language)
+        hits = [Hit(e, 0.5 * self._coverage(e, meaningful) + 0.5 * similar[e.id]) for e in entries]
         hits.sort(key=lambda h: h.confidence, reverse=True)
         return hits[:limit]
 
-    def _confidence(self, entry: Entry, text: str, meaningful: Sequence[str]) -> float:
-        """Half "how much of what the asker said this entry knows", half "how close a phrasing is".
-
-        Words are weighted by rarity, so "muse spark", which every entry mentions, cannot make an
-        off-topic question look answered.
-        """
+    def _coverage(self, entry: Entry, meaningful: Sequence[str]) -> float:
+        """0..1: how much of what the asker said this entry knows, words weighted by rarity, so
+        "muse spark", which every entry mentions, cannot make an off-topic question look
+        answered. (A hit's confidence is half this, half `_similarity`.)"""
         vocab = self._vocab[entry.id]
         weights = [self._idf.get(w, self._idf_unseen) for w in meaningful]
         known = sum(wt for w, wt in zip(meaningful, weights, strict=True) if w in vocab)
-        coverage = known / sum(weights)
-        similarity = max(_similarity(text, p) for p in self._phrasings[entry.id])
-        return 0.5 * coverage + 0.5 * similarity
+        return known / sum(weights)
+
+    def _similarity(self, text: str, entries: Sequence[Entry], language: str | None) -> dict[str, float]:
+        """0..1 per entry: how close the question is to the nearest of its curated phrasings.
+        rapidfuzz's token-set ratio alone scores "can i use spark in my app" as close to "should
+        i use muse spark for my health app" (the shared words are all of one side); the
+        token-sort ratio weighs what differs too. All phrasings at once (`cdist`, in C)."""
+        chosen = {e.id: self._phrasings_in(e.id, language) for e in entries}
+        flat = [p for e in entries for p in chosen[e.id]]
+        if not flat:
+            return dict.fromkeys((e.id for e in entries), 0.0)
+        scores = (
+            process.cdist([text], flat, scorer=fuzz.token_set_ratio)[0]
+            + process.cdist([text], flat, scorer=fuzz.token_sort_ratio)[0]
+        )
+        found: dict[str, float] = {}
+        start = 0
+        for e in entries:
+            end = start + len(chosen[e.id])
+            found[e.id] = float(scores[start:end].max()) / 200 if end > start else 0.0
+            start = end
+        return found
+
+    def _phrasings_in(self, entry_id: str, language: str | None) -> list[str]:
+        by_language = self._phrasings[entry_id]
+        if language is None:
+            return [p for phrasings in by_language.values() for p in phrasings]
+        return [*by_language.get("en", []), *(by_language.get(language, []) if language != "en" else [])]
 
 
-def _similarity(text: str, phrasing: str) -> float:
-    """0..1: how close a question is to a curated phrasing. rapidfuzz's token-set ratio alone
-    scores "can i use spark in my app" as close to "should i use muse spark for my health app"
-    (the shared words are all of one side); the token-sort ratio weighs what differs too."""
-    return (fuzz.token_set_ratio(text, phrasing) + fuzz.token_sort_ratio(text, phrasing)) / 200
+def _languages(kb: KnowledgeBase, entry: Entry) -> list[str]:
+    """The languages `entry` is translated into, in the order `_views` lists them."""
+    return [
+        code
+        for code in kb.translations.languages()
+        if isinstance(kb.translations.get(code, "entries", entry.id), EntryText)
+    ]
 
 
 def _views(kb: KnowledgeBase, entry: Entry) -> list[Entry | EntryText]:

@@ -9,6 +9,7 @@ date") with the names the trigger mentions named too.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from bot.answering.lexicon import MentionIndex
@@ -34,6 +35,10 @@ class Trigger:
     words: frozenset[str]
     names: frozenset[str]
 
+    @functools.cached_property
+    def typed_words(self) -> frozenset[str]:
+        return frozenset(self.typed.split())
+
 
 class CuratedUnknowns:
     """The knowledge base's curated unknowns, their triggers read once per language."""
@@ -43,6 +48,8 @@ class CuratedUnknowns:
         self.parser = parser
         self._figure_words = set(mentions.vocabulary) | _FIGURE_WORDS
         self._cache: dict[tuple[str, str], list[Trigger]] = {}
+        self._index: dict[str, dict[str, list[int]]] = {}
+        self._ordered: dict[str, list[tuple[str, Trigger]]] = {}
 
     def asked(self, part: Part, query: Query, *, figures: bool = False) -> str | None:
         """The id of the unknown `part` asks about, or None. With `figures` (a figure question
@@ -52,17 +59,36 @@ class CuratedUnknowns:
         raw = f" {' '.join(part.said if several else tokens(query.text))} "
         words = set(part.words)
         names = {*(part.models or [self.kb.subject]), *part.benchmarks, *part.entities}
-        for unknown in self.kb.unknowns.values():
-            for trigger in self._triggers(unknown.id, query.language):
-                if figures and not (set(trigger.typed.split()) & self._figure_words):
-                    continue
-                if not query.on_topic and len(trigger.typed.split()) < 2:
-                    continue  # "bitcoin price today" names a price, but not Muse Spark's
-                in_a_row = (trigger.in_order if several else trigger.typed) in raw
-                any_order = len(trigger.words) >= 2 and trigger.words <= words and trigger.names <= names
-                if in_a_row or any_order:
-                    return unknown.id
+        for unknown_id, trigger in self._candidates(query.language, {*raw.split(), *words}):
+            in_a_row = (trigger.in_order if several else trigger.typed) in raw
+            any_order = len(trigger.words) >= 2 and trigger.words <= words and trigger.names <= names
+            if not (in_a_row or any_order):
+                continue
+            if figures and not trigger.typed_words & self._figure_words:
+                continue
+            if not query.on_topic and len(trigger.typed_words) < 2:
+                continue  # "bitcoin price today" names a price, but not Muse Spark's
+            return unknown_id
         return None
+
+    def _candidates(self, language: str, said: set[str]) -> list[tuple[str, Trigger]]:
+        """The triggers sharing a word with what was said, in the knowledge base's order (the
+        first unknown that matches wins): a trigger shares one whichever way it matches."""
+        index = self._index.get(language)
+        if index is None:
+            index = self._index[language] = self._build_index(language)
+        found = {position for word in said for position in index.get(word, ())}
+        ordered = self._ordered[language]
+        return [ordered[p] for p in sorted(found)]
+
+    def _build_index(self, language: str) -> dict[str, list[int]]:
+        ordered = [(u, t) for u in self.kb.unknowns for t in self._triggers(u, language)]
+        self._ordered[language] = ordered
+        index: dict[str, list[int]] = {}
+        for position, (_, trigger) in enumerate(ordered):
+            for word in {*trigger.typed_words, *trigger.in_order.split(), *trigger.words}:
+                index.setdefault(word, []).append(position)
+        return index
 
     def _triggers(self, unknown_id: str, language: str) -> list[Trigger]:
         key = (unknown_id, language)
