@@ -14,7 +14,6 @@ import json
 import sys
 from collections.abc import Sequence
 
-import httpx
 from pydantic import ValidationError
 
 from bot.answering.engine import Engine
@@ -115,6 +114,8 @@ def _cmd_health(args: argparse.Namespace) -> int:
     if not settings.health_port:
         raise UserError("HEALTH_PORT is 0: the health server is switched off.")
     url = f"http://127.0.0.1:{settings.health_port}/healthz"
+    import httpx
+
     try:
         response = httpx.get(url, timeout=5.0)
     except httpx.HTTPError as exc:
