@@ -136,6 +136,7 @@ class Settings(BaseSettings):
     llm_per_chat_per_minute: int = Field(default=20, ge=0)
     llm_per_chat_per_day: int = Field(default=500, ge=0)
     max_question_chars: int = Field(default=2000, ge=100)
+    remembered_answers: int = Field(default=1024, ge=0)
 
     @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")
     @classmethod
