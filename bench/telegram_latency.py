@@ -27,7 +27,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from contextlib import AsyncExitStack
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -45,7 +45,7 @@ from tests.fakes.telegram_api import FakeBotAPI
 TOKEN = "123456:TEST-token-not-real-abcdefghijklmno"
 QUESTION = "what did muse spark score on healthbench hard"
 PACE = 0.05  # seconds between questions one at a time
-BURST_GAP = 1.2  # seconds between bursts: 20 a burst stays within Telegram's 30 a second
+BURST_GAP = 1.2  # seconds between one bot's bursts: 20 a burst stays within Telegram's 30 a second
 BURST = 20
 KNOWLEDGE = (
     "what did muse spark score on hle",
@@ -77,52 +77,64 @@ def _echo_app(api: FakeBotAPI) -> App:
     return app
 
 
-async def _latencies(
-    api: FakeBotAPI, make_app: Callable[[], App], chat_id: int, n: int, *, menus: bool = True
-) -> list[float]:
-    """One question at a time, 50 ms apart, each from another private chat (as when many
-    people ask once: a single chat is paced at Telegram's ~1 message/s on purpose): queue the
-    update, wait for the reply, record the gap."""
-    samples = []
-    async with running(make_app(), menus=menus):
-        for i in range(n + 5):
-            chat = chat_id + i
-            start = time.perf_counter()
-            api.message(chat, QUESTION)
-            await api.wait_for(lambda c=chat: api.sent(c), timeout=30)
-            samples.append(time.perf_counter() - start)
-            await asyncio.sleep(max(0.0, PACE - (time.perf_counter() - start)))
-    return samples[5:]  # the first few include connection set-up
+class _Bot:
+    """One bot under test, on a fake Bot API of its own; samples are taken in turns with the
+    other bots', so that a busy machine slows every bot alike and the ratios stay fair."""
+
+    def __init__(self, api: FakeBotAPI, app: App, *, menus: bool) -> None:
+        self.api, self.app, self.menus = api, app, menus
+        self.chat = 10_000
+
+    async def one(self) -> float:
+        """One question from a new private chat (a single chat is paced at Telegram's ~1
+        message/s on purpose); seconds from the update being queued to the reply arriving."""
+        self.chat += 1
+        chat, start = self.chat, time.perf_counter()
+        self.api.message(chat, QUESTION)
+        await self.api.wait_for(lambda: self.api.sent(chat), timeout=30)
+        return time.perf_counter() - start
+
+    async def burst(self) -> float:
+        """`BURST` questions from `BURST` new chats queued together; seconds until all are answered."""
+        chats = [self.chat + 1 + i for i in range(BURST)]
+        self.chat += BURST
+        start = time.perf_counter()
+        for chat in chats:
+            self.api.message(chat, QUESTION)
+        await self.api.wait_for(lambda: all(self.api.sent(c) for c in chats), timeout=30)
+        return time.perf_counter() - start
 
 
-async def _bursts(
-    api: FakeBotAPI, make_app: Callable[[], App], chat_id: int, rounds: int, *, menus: bool = True
-) -> list[float]:
-    """`BURST` questions from `BURST` chats queued together; seconds until all are answered."""
-    samples = []
-    async with running(make_app(), menus=menus):
-        for r in range(rounds + 1):
-            chats = [chat_id + r * BURST + i for i in range(BURST)]
+async def _in_turns(bots: list[_Bot], take: str, n: int, gap: float) -> list[list[float]]:
+    """`n` samples of `take` per bot, bot after bot, `gap` seconds from one start to the next
+    (the first few, which include connection set-up, are left out)."""
+    samples: list[list[float]] = [[] for _ in bots]
+    warm = 3
+    for i in range(n + warm):
+        for bot, out in zip(bots, samples, strict=True):
             start = time.perf_counter()
-            for chat in chats:
-                api.message(chat, QUESTION)
-            await api.wait_for(lambda cs=chats: all(api.sent(c) for c in cs), timeout=30)
-            samples.append(time.perf_counter() - start)
-            await asyncio.sleep(max(0.0, BURST_GAP - (time.perf_counter() - start)))
-    return samples[1:]  # the first includes connection set-up
+            value = await getattr(bot, take)()
+            if i >= warm:
+                out.append(value)
+            await asyncio.sleep(max(0.0, gap - (time.perf_counter() - start)))
+    return samples
 
 
 async def _latency_table(n: int, rounds: int) -> str:
     engine = Engine(load_knowledge())
-    async with FakeBotAPI(TOKEN) as api:
-
-        def muse_app() -> App:
-            return build_application(bot_settings(api), engine, Store(":memory:"))
-
-        echo = await _latencies(api, lambda: _echo_app(api), 10_000, n, menus=False)
-        muse = await _latencies(api, muse_app, 20_000, n)
-        echo_burst = await _bursts(api, lambda: _echo_app(api), 30_000, rounds, menus=False)
-        muse_burst = await _bursts(api, muse_app, 40_000, rounds)
+    async with AsyncExitStack() as stack:
+        bots = []
+        for kind in ("echo", "muse", "fresh"):
+            api = await stack.enter_async_context(FakeBotAPI(TOKEN))
+            if kind == "echo":
+                app = _echo_app(api)
+            else:
+                extra = {"remembered_answers": 0} if kind == "fresh" else {}
+                app = build_application(bot_settings(api, **extra), engine, Store(":memory:"))
+            await stack.enter_async_context(running(app, menus=kind != "echo"))
+            bots.append(_Bot(api, app, menus=kind != "echo"))
+        echo, muse, fresh = await _in_turns(bots, "one", n, PACE)
+        echo_burst, muse_burst = await _in_turns(bots[:2], "burst", rounds, BURST_GAP)
     base_med, base_p95 = median(echo), percentile(echo, 0.95)
     rows = [
         [
@@ -132,13 +144,19 @@ async def _latency_table(n: int, rounds: int) -> str:
             "1.00×",
             "1.00×",
         ],
-        [
-            "Muse Bot, knowledge question",
-            f"{median(muse) * 1e3:.1f} ms",
-            f"{percentile(muse, 0.95) * 1e3:.1f} ms",
-            f"{median(muse) / base_med:.2f}×",
-            f"{percentile(muse, 0.95) / base_p95:.2f}×",
-        ],
+        *(
+            [
+                name,
+                f"{median(xs) * 1e3:.1f} ms",
+                f"{percentile(xs, 0.95) * 1e3:.1f} ms",
+                f"{median(xs) / base_med:.2f}×",
+                f"{percentile(xs, 0.95) / base_p95:.2f}×",
+            ]
+            for name, xs in (
+                ("Muse Bot, knowledge question", muse),
+                ("… with REMEMBERED_ANSWERS=0 (the engine every time)", fresh),
+            )
+        ),
     ]
     header = ["update → reply", "median", "p95", "median ÷ echo", "p95 ÷ echo"]
     burst_base = median(echo_burst)
