@@ -117,6 +117,7 @@ class Settings(BaseSettings):
 
     knowledge_dir: Path = Field(default_factory=default_knowledge_dir)
     data_dir: Path = Path("./data")
+    cache_dir: str = ""  # the terminal commands' engine snapshot; "" = ~/.cache/musebot, "off"
     log_level: str = "INFO"
 
     health_host: str = "0.0.0.0"
