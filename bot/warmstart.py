@@ -38,7 +38,11 @@ _PACKAGE = Path(bot.__file__).resolve().parent
 def engine_for(knowledge_dir: Path, cache_dir: str = "") -> Engine:
     """The engine for `knowledge_dir` (without a language model: set `engine.llm`), from the
     snapshot when there is a fresh one, else built (and a snapshot kept for next time)."""
-    path = snapshot_path(knowledge_dir, cache_dir)
+    try:
+        path = snapshot_path(knowledge_dir, cache_dir)
+    except (OSError, RuntimeError, KeyError) as exc:  # no home folder, a file gone meanwhile…
+        _LOG.debug("No engine snapshot (%s)", exc)
+        path = None
     if path is not None and path.is_file():
         try:
             with path.open("rb") as handle:
