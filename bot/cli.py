@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
-import httpx
 from pydantic import ValidationError
 
-from bot.answering.engine import Engine
 from bot.conversation import Conversation, Question
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.llm import LLMError, build_backend
 from bot.ops.logs import setup_logging
+from bot.ops.metrics import Metrics
 from bot.ops.settings import Settings
 from bot.state.store import Store
+from bot.warmstart import engine_for
 
 
 class UserError(Exception):
@@ -31,6 +34,23 @@ class UserError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `musebot` command (`argv` None: this process's own arguments), or a call with
+    `argv` from Python, which returns the exit status.
+
+    As the command, the process ends as soon as the work is done (output flushed, the store
+    closed): tearing down every object of the knowledge base and the engine one by one, as the
+    interpreter does on its way out, would add a tenth of a second to `musebot ask`."""
+    code = _main(argv)
+    if argv is not None:
+        return code
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -94,13 +114,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _conversation(settings: Settings | None = None, *, with_llm: bool = True) -> Conversation:
-    """The same conversation as the Telegram bot's, with history kept in memory for this run."""
+def _conversation(
+    settings: Settings | None = None, *, with_llm: bool = True, counted: bool = True
+) -> Conversation:
+    """The same conversation as the Telegram bot's, with history kept in memory for this run
+    (and metrics for `/stats`, unless not `counted`: one question has nobody to report to)."""
     settings = settings or Settings()
     setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, settings.secrets())
-    llm = build_backend(settings) if with_llm else None
-    engine = Engine(load_knowledge(settings.knowledge_dir), llm=llm)
-    return Conversation.from_settings(settings, engine, Store(":memory:"))
+    engine = engine_for(settings.knowledge_dir, settings.cache_dir)  # a warm start when it can
+    engine.llm = build_backend(settings) if with_llm else None
+    metrics = Metrics(enabled=counted)
+    return Conversation.from_settings(settings, engine, Store(":memory:"), metrics=metrics)
 
 
 async def _close(conversation: Conversation) -> None:
@@ -115,6 +139,8 @@ def _cmd_health(args: argparse.Namespace) -> int:
     if not settings.health_port:
         raise UserError("HEALTH_PORT is 0: the health server is switched off.")
     url = f"http://127.0.0.1:{settings.health_port}/healthz"
+    import httpx
+
     try:
         response = httpx.get(url, timeout=5.0)
     except httpx.HTTPError as exc:
@@ -167,7 +193,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 async def _ask(question: str, *, as_json: bool, contemplate: bool = False) -> int:
     from bot.channels import terminal
 
-    conversation = _conversation()
+    conversation = _conversation(counted=False)
     try:
         asked = Question(question, terminal.ASKER, force="contemplate" if contemplate else None)
         reply = await conversation.turn(asked)

@@ -15,7 +15,9 @@ marked fuzzy, is said in English: a reply is never blank because a translation i
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
+import math
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,20 @@ LANGUAGE_NAMES: dict[str, str] = {
     "hi": "हिन्दी",
 }
 CATALOGUES = Path(__file__).with_name("locales")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 DOMAIN = "musebot"
 
 
@@ -46,13 +62,12 @@ class Speaker:
 
     def number(self, value: float, decimals: int = 1) -> str:
         """A figure as this language writes it, with exactly `decimals` digits after the sign."""
-        from babel.numbers import format_decimal
-
-        pattern = "#,##0" if decimals <= 0 else "#,##0." + "0" * decimals
-        return str(format_decimal(value, format=pattern, locale=self.locale))
+        return _number(value, decimals, self.locale)
 
     def date(self, day: dt.date) -> str:
         """A date with its month's name ("April 8, 2026", "8 de abril de 2026")."""
+        if self.locale == "en_US":  # Babel's "long" en_US date, without Babel's locale data
+            return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
         from babel.dates import format_date
 
         return str(format_date(day, format="long", locale=self.locale))
@@ -61,9 +76,36 @@ class Speaker:
         """ "A, B and C" in this language (Babel's list patterns)."""
         if len(items) < 2:
             return "".join(items)
+        if self.locale == "en_US":  # Babel's en_US list pattern, without Babel's locale data
+            head = ", ".join(items[:-1])
+            return f"{head} and {items[-1]}" if len(items) == 2 else f"{head}, and {items[-1]}"
         from babel.lists import format_list
 
         return str(format_list(items, locale=self.locale))
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value: float, decimals: int, locale: str) -> str:
+    """Babel's formatting, remembered: it parses the pattern and the locale on every call, and
+    an answer's figures come from the knowledge base, a few hundred at most. English, the
+    language of most answers, is done without Babel, to the same characters (the tests compare
+    them): Babel's locale data is 5 MB of memory a bot answering in English does without (so
+    are English dates and lists, in `Speaker`)."""
+    if locale == "en_US" and math.isfinite(value):
+        return _english_number(value, decimals)
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" if decimals <= 0 else "#,##0." + "0" * decimals
+    return str(format_decimal(value, format=pattern, locale=locale))
+
+
+def _english_number(value: float, decimals: int) -> str:
+    """What Babel writes for the pattern `#,##0.0…` in en_US: the shortest decimal form of the
+    float, rounded half to even, "," between thousands, "-" before a negative (even -0.0)."""
+    step = decimal.Decimal(1).scaleb(-max(0, decimals))
+    exact = decimal.Decimal(str(value))
+    rounded = abs(exact).quantize(step, rounding=decimal.ROUND_HALF_EVEN)
+    return ("-" if exact.is_signed() else "") + format(rounded, ",f")
 
 
 @functools.cache

@@ -2,7 +2,8 @@
 
 Drawn with matplotlib's Agg backend (no display needed) and meant to be called off the event
 loop (`asyncio.to_thread`): a chart takes tens of milliseconds of pure CPU. Results are cached
-by what they show, since a group tends to ask for the same comparison again.
+by what they show, since a group tends to ask for the same comparison again. matplotlib (and
+numpy under it, some 40 MB) is imported by the first chart drawn, not with this module.
 """
 
 from __future__ import annotations
@@ -10,14 +11,12 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from bot.answering.compare import Comparison, Ranking
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _COLOURS = ("#1f6feb", "#f0883e", "#3fb950", "#a371f7", "#db61a2", "#8b949e", "#d29922")
 _SCORE_UNIT = "score"
@@ -59,11 +58,20 @@ def render_chart(result: Comparison | Ranking) -> bytes | None:
     return _comparison_chart(result)
 
 
+def _figure(height: float) -> Figure:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(8, height), dpi=110)
+
+
 def _comparison_chart(c: Comparison) -> bytes | None:
     rows = [r for r in c.rows if r.benchmark.unit == _SCORE_UNIT]
     if not rows:
         return None
-    fig = Figure(figsize=(8, 1.2 + 0.9 * len(rows)), dpi=110)
+    fig = _figure(1.2 + 0.9 * len(rows))
     ax = fig.subplots()
     height = 0.8 / len(c.models)
     for i, model in enumerate(c.models):
@@ -86,7 +94,7 @@ def _comparison_chart(c: Comparison) -> bytes | None:
 def _ranking_chart(r: Ranking) -> bytes | None:
     if r.benchmark.unit != _SCORE_UNIT or not r.entries:
         return None
-    fig = Figure(figsize=(8, 1.2 + 0.6 * len(r.entries)), dpi=110)
+    fig = _figure(1.2 + 0.6 * len(r.entries))
     ax = fig.subplots()
     names = [f"{m.name} ({s.mode})" if s.mode and s.mode not in m.name else m.name for m, s in r.entries]
     values = [s.value for _, s in r.entries]

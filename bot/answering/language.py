@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.answering.words import normalize
+from bot.knowledge import load_yaml
 
 SUPPORTED = ("en", "es", "pt", "id", "hi")
 DEFAULT = "en"
@@ -63,7 +63,7 @@ def packs() -> dict[str, LanguagePack]:
     """Every language pack, validated (a broken pack fails at start-up with its file)."""
     found: dict[str, LanguagePack] = {}
     for path in sorted(PACKS.glob("*.yaml")):
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data: Any = load_yaml(path.read_text(encoding="utf-8"))
         try:
             pack = LanguagePack.model_validate(data)
         except ValidationError as exc:

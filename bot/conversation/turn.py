@@ -13,6 +13,7 @@ from bot import texts
 from bot.answering.answer import Answer, Turn
 from bot.answering.engine import Engine, ForModel
 from bot.contemplation import ContemplateConfig, ContemplateUnavailable, Contemplator, Plan
+from bot.conversation.remembered import RememberedAnswers
 from bot.conversation.reply import Asker, ProgressCallback, Question, Reply, clip_question
 from bot.i18n import LOCALES, Speaker, speaker
 from bot.jobs import Jobs
@@ -57,8 +58,10 @@ class Conversation:
         metrics: Metrics | None = None,
         health: Health | None = None,
         knowledge_dir: Path | None = None,
+        remembered_answers: int = 1024,
     ) -> None:
         self.engine = engine
+        self.remembered = RememberedAnswers(remembered_answers)
         self.knowledge_dir = knowledge_dir
         self.store = store
         self.policy = policy or AccessPolicy()
@@ -98,6 +101,7 @@ class Conversation:
             metrics=metrics,
             health=health,
             knowledge_dir=settings.knowledge_dir,
+            remembered_answers=settings.remembered_answers,
         )
 
     async def reload(self) -> dict[str, int]:
@@ -106,6 +110,7 @@ class Conversation:
         Raises `KnowledgeError` (and keeps the current knowledge) when a file is broken."""
         kb = await asyncio.to_thread(load_knowledge, self.knowledge_dir)
         self.engine = Engine(kb, llm=self.engine.llm)
+        self.remembered = RememberedAnswers(self.remembered.size)
         self.health.knowledge_counts = kb.counts()
         self.metrics.track_knowledge(kb.counts())
         return kb.counts()
@@ -138,15 +143,22 @@ class Conversation:
     def _decide(self, text: str, history: list[Turn], question: Question) -> Answer | ForModel:
         pictured = bool(question.images) or question.unseen > 0
         wants_model = question.force is not None or pictured
+        pinned = self.pinned_language(question.asker)
+        opening = None if history or wants_model else (text, question.asker.language, pinned)
+        remembered = self.remembered.get(opening) if opening else None
+        if remembered is not None:
+            return remembered
         decision = self.engine.decide(
             text,
             history,
             images=question.images,
             force_model=wants_model,
             language_hint=question.asker.language,
-            language=self.pinned_language(question.asker),
+            language=pinned,
         )
         if not isinstance(decision, ForModel):
+            if opening:
+                self.remembered.keep(opening, decision)
             return decision
         say = speaker(decision.language)
         if pictured and (question.unseen or not self.engine.sees_images):

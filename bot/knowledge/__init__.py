@@ -6,7 +6,7 @@
 `KnowledgeError` names the file, the field and the reason when a file is broken.
 """
 
-from bot.knowledge.loader import default_knowledge_dir, load_knowledge
+from bot.knowledge.loader import default_knowledge_dir, load_knowledge, load_yaml
 from bot.knowledge.schema import (
     Benchmark,
     Entity,
@@ -31,4 +31,5 @@ __all__ = [
     "Unknown",
     "default_knowledge_dir",
     "load_knowledge",
+    "load_yaml",
 ]

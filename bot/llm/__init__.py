@@ -14,7 +14,12 @@ Inside: `types` (the contract), `errors`, `config` (what adapters are built from
 (requests, endings, error bodies), `http` (send, retry, read), `failures` (what went wrong,
 in words), `think` (reasoning out of the text), `sse` (stream formats), one module per wire
 format (`openai`, `anthropic`, `ollama`, `gemini`), `fallback`, and `factory`.
+
+The adapters (and httpx under them) are imported when a backend is first built, not with this
+package: `musebot ask` without a model, and the knowledge answers of a bot, never need them.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from bot.llm.config import BackendOptions
 from bot.llm.errors import (
@@ -25,7 +30,6 @@ from bot.llm.errors import (
     LLMError,
     StreamInterrupted,
 )
-from bot.llm.factory import build_backend, build_one
 from bot.llm.fallback import combine, members
 from bot.llm.types import ChatMessage, ImagePart, LLMBackend
 
@@ -45,3 +49,24 @@ __all__ = [
     "combine",
     "members",
 ]
+
+if TYPE_CHECKING:
+    from bot.llm.factory import build_one
+    from bot.ops.settings import Settings
+
+
+def build_backend(settings: "Settings", **kwargs: Any) -> LLMBackend | None:
+    """The backend the settings describe, or None when no LLM is configured (`bot.llm.factory`)."""
+    if not settings.backends():
+        return None
+    from bot.llm.factory import build_backend as build
+
+    return build(settings, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "build_one":
+        from bot.llm import factory
+
+        return getattr(factory, name)
+    raise AttributeError(f"module 'bot.llm' has no attribute {name!r}")

@@ -7,8 +7,10 @@ tests and tools can build them directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["BackendConfig", "BackendOptions"]
 
@@ -52,6 +54,8 @@ class BackendOptions:
     def httpx_timeout(self) -> httpx.Timeout:
         # httpx's read timeout applies to each socket read, which is exactly "idle": no bytes
         # for that long. The overall deadline is enforced separately, per await.
+        import httpx
+
         return httpx.Timeout(
             connect=self.connect_timeout,
             read=self.read_timeout,

@@ -17,11 +17,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.ops.metrics import Metrics
+if TYPE_CHECKING:  # the server's modules load with the server: `musebot ask` has none
+    from http.server import BaseHTTPRequestHandler
+
+    from bot.ops.metrics import Metrics
 
 _LOG = logging.getLogger(__name__)
 POLL_STALE_AFTER = 90.0
@@ -71,6 +72,8 @@ class HealthServer:
     """Serves `/healthz` (200 or 503, JSON) and `/metrics` (Prometheus text) from a thread."""
 
     def __init__(self, health: Health, metrics: Metrics, host: str, port: int) -> None:
+        from http.server import ThreadingHTTPServer
+
         handler = _handler_for(health, metrics)
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
@@ -90,6 +93,9 @@ class HealthServer:
 
 
 def _handler_for(health: Health, metrics: Metrics) -> type[BaseHTTPRequestHandler]:
+    from http import HTTPStatus
+    from http.server import BaseHTTPRequestHandler
+
     class _Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path.split("?")[0] == "/healthz":

@@ -117,6 +117,7 @@ class Settings(BaseSettings):
 
     knowledge_dir: Path = Field(default_factory=default_knowledge_dir)
     data_dir: Path = Path("./data")
+    cache_dir: str = ""  # the terminal commands' engine snapshot; "" = ~/.cache/musebot, "off"
     log_level: str = "INFO"
 
     health_host: str = "0.0.0.0"
@@ -136,6 +137,7 @@ class Settings(BaseSettings):
     llm_per_chat_per_minute: int = Field(default=20, ge=0)
     llm_per_chat_per_day: int = Field(default=500, ge=0)
     max_question_chars: int = Field(default=2000, ge=100)
+    remembered_answers: int = Field(default=1024, ge=0)
 
     @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")
     @classmethod

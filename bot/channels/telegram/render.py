@@ -14,13 +14,12 @@ caller must then send nothing, since Telegram rejects empty messages.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-
-from markdown_it import MarkdownIt
-from markdown_it.tree import SyntaxTreeNode
+from typing import TYPE_CHECKING
 
 from bot.channels.telegram.chunking import (
     BOLD,
@@ -44,6 +43,10 @@ from bot.channels.telegram.chunking import (
     wrap,
 )
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.tree import SyntaxTreeNode
+
 __all__ = [
     "TELEGRAM_CAPTION_LIMIT",
     "TELEGRAM_TEXT_LIMIT",
@@ -66,8 +69,17 @@ _LANGUAGE_RE = re.compile(r"[A-Za-z0-9_+#.-]{1,32}")
 _LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _TAG_RE = re.compile(r"<[^>]*>")
 
-_MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_MD.enable(["table", "strikethrough"])
+_RENDERED_CACHE = 256  # answers kept rendered: knowledge answers repeat, rendering is pure
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """The parser, built when the first answer is rendered (markdown-it loads only then)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+        ["table", "strikethrough"]
+    )
 
 
 # --------------------------------------------------------------------------- tree → runs
@@ -75,8 +87,10 @@ _MD.enable(["table", "strikethrough"])
 
 def _render_document(markdown: str) -> list[Run]:
     """Parse ``markdown`` and flatten it into runs separated by paragraph separators."""
+    from markdown_it.tree import SyntaxTreeNode
+
     clean = _LONE_SURROGATE_RE.sub("\ufffd", markdown)
-    root = SyntaxTreeNode(_MD.parse(clean))
+    root = SyntaxTreeNode(_markdown().parse(clean))
     return _join_blocks(_render_blocks(root.children), sep=True)
 
 
@@ -303,7 +317,12 @@ def render_messages(markdown: str, *, limit: int = TELEGRAM_TEXT_LIMIT) -> list[
     """
     if limit < _MIN_LIMIT:
         raise ValueError(f"limit must be at least {_MIN_LIMIT}, got {limit}")
-    return split(Document(_render_document(markdown)), limit)
+    return list(_rendered(markdown, limit))
+
+
+@functools.lru_cache(maxsize=_RENDERED_CACHE)
+def _rendered(markdown: str, limit: int) -> tuple[str, ...]:
+    return tuple(split(Document(_render_document(markdown)), limit))
 
 
 def render_caption(markdown: str, *, limit: int = TELEGRAM_CAPTION_LIMIT) -> str:
