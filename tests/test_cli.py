@@ -129,3 +129,20 @@ def test_an_unreachable_bot_api_stops_the_bot_with_one_line_and_no_traceback(tmp
     assert done.returncode != 0
     assert "Cannot reach the Telegram Bot API" in done.stderr
     assert "Traceback" not in done.stderr and "ABCdefGhIJ" not in done.stderr
+
+
+def test_bytes_that_are_not_utf8_are_read_not_crashed_on(tmp_path: Path) -> None:
+    """A Latin-1 terminal typing "café", or a broken pipe: an answer, never a traceback."""
+    env = {**{k: v for k, v in os.environ.items() if k.upper() not in _CLEARED}, "DATA_DIR": str(tmp_path)}
+    asked = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", b"caf\xe9 healthbench"], env=env, capture_output=True, timeout=60
+    )
+    assert asked.returncode == 0 and b"42.8" in asked.stdout and b"Traceback" not in asked.stderr
+    chat = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input=b"\xff\xfe bad healthbench\nwhat did spark score on hle\n",
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert chat.returncode == 0 and b"50.2" in chat.stdout and b"Traceback" not in chat.stderr

@@ -155,20 +155,21 @@ class CuratedRetriever:
         """0..1 per entry: how close the question is to the nearest of its curated phrasings.
         rapidfuzz's token-set ratio alone scores "can i use spark in my app" as close to "should
         i use muse spark for my health app" (the shared words are all of one side); the
-        token-sort ratio weighs what differs too. All phrasings at once (`cdist`, in C)."""
+        token-sort ratio weighs what differs too. All phrasings at once (`process.extract`,
+        in C, without numpy)."""
         chosen = {e.id: self._phrasings_in(e.id, language) for e in entries}
         flat = [p for e in entries for p in chosen[e.id]]
         if not flat:
             return dict.fromkeys((e.id for e in entries), 0.0)
-        scores = (
-            process.cdist([text], flat, scorer=fuzz.token_set_ratio)[0]
-            + process.cdist([text], flat, scorer=fuzz.token_sort_ratio)[0]
-        )
+        scores = [0.0] * len(flat)
+        for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio):
+            for _, score, i in process.extract(text, flat, scorer=scorer, limit=None):
+                scores[i] += score
         found: dict[str, float] = {}
         start = 0
         for e in entries:
             end = start + len(chosen[e.id])
-            found[e.id] = float(scores[start:end].max()) / 200 if end > start else 0.0
+            found[e.id] = max(scores[start:end]) / 200 if end > start else 0.0
             start = end
         return found
 

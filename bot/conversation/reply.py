@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import codecs
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -59,6 +61,9 @@ class Question:
     force: Literal["model", "contemplate"] | None = None
     unseen: int = 0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", readable(self.text))
+
 
 @dataclass(frozen=True)
 class Button:
@@ -111,6 +116,33 @@ class Clipped:
     @property
     def cut(self) -> bool:
         return bool(self.notice)
+
+
+def readable(text: str) -> str:
+    """Text every part of the bot can store and send. Bytes that were not UTF-8 reach Python as
+    lone surrogates (a Latin-1 terminal typing "café", a broken pipe); SQLite and Telegram
+    refuse those. They are read as Windows-1252, which is what such bytes almost always are,
+    and anything still unreadable becomes U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        raw = _NOT_A_BYTE.sub("\ufffd", text).encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "musebot-cp1252")
+
+
+#: Surrogates that do not stand for an undecodable byte (those are U+DC80..U+DCFF).
+_NOT_A_BYTE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+
+
+def _cp1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    chunk = error.object[error.start : error.end]
+    return chunk.decode("cp1252", "replace"), error.end
+
+
+codecs.register_error("musebot-cp1252", _cp1252)
 
 
 def clip_question(text: str, limit: int, say: Speaker | None = None) -> Clipped:
