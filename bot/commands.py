@@ -115,7 +115,7 @@ async def _help(conv: Conversation, asker: Asker, args: Sequence[str], say: Spea
 
 
 async def _compare(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
-    return Reply(conv.engine.compare(list(args)))
+    return Reply(conv.engine.compare(list(args), say))
 
 
 async def _benchmarks(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:

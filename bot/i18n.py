@@ -72,16 +72,17 @@ class Speaker:
 
         return str(format_date(day, format="long", locale=self.locale))
 
-    def join(self, items: list[str]) -> str:
-        """ "A, B and C" in this language (Babel's list patterns)."""
+    def join(self, items: list[str], *, style: str = "standard") -> str:
+        """ "A, B and C" in this language (Babel's list patterns); `style="or"` for "A, B or C"."""
         if len(items) < 2:
             return "".join(items)
         if self.locale == "en_US":  # Babel's en_US list pattern, without Babel's locale data
+            word = "or" if style == "or" else "and"
             head = ", ".join(items[:-1])
-            return f"{head} and {items[-1]}" if len(items) == 2 else f"{head}, and {items[-1]}"
+            return f"{head} {word} {items[-1]}" if len(items) == 2 else f"{head}, {word} {items[-1]}"
         from babel.lists import format_list
 
-        return str(format_list(items, locale=self.locale))
+        return str(format_list(items, style=style, locale=self.locale))  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -180,6 +180,7 @@ MODEL_FIGURES = "Figures: `/compare {subject} {model}`"
 VERDICT_ALL = "On every benchmark where the source gives both, **{winner}** comes out ahead: {lines}."
 VERDICT_MIXED = "It depends on the task: {lines}."
 VERDICT_ONE = "The source gives both only on {benchmark}, where **{winner}** comes out ahead ({lines})."
+VERDICT_ON = "On {benchmark}, **{winner}** comes out ahead ({lines})."
 VERDICT_TIE = "They are level on {benchmark} ({lines})."
 VERDICT_MISSING = "The source has no {model} figure for {benchmarks}."
 VERDICT_NONE = "The source gives no benchmark with figures for both {a} and {b}."
@@ -193,6 +194,18 @@ LOWER_IS_BETTER = "lower is better"
 LEGEND_LEADS = "{mark} leads among these"
 LEGEND_NO_FIGURE = "— no figure in the source"
 LEGEND_MODE = "{letter} = {mode} mode"
+COMPARE_USAGE = (
+    "Usage: `/compare MODEL MODEL [MODEL…]` or `/compare BENCHMARK`\n"
+    "e.g. `/compare muse-spark gpt-5.4` or `/compare hle`\n\n"
+    "Models: {models}\nBenchmarks: {benchmarks}"
+)
+COMPARE_NEEDS_TWO = "Comparing needs two different models; I only see {model}."
+COMPARE_IS_BENCHMARK = (
+    "'{name}' is a benchmark: compare it on its own (`/compare {benchmark}`), or compare two models."
+)
+COMPARE_UNKNOWN = "Unknown model '{name}'."
+COMPARE_UNKNOWN_SUGGEST = "Unknown model '{name}' — did you mean {suggestions}?"
+COMPARE_KNOWN_MODELS = "Known models: {models}."
 NO_COMMON_FIGURE = "{models}: the source gives no benchmark figure for these models."
 
 # --- overviews --------------------------------------------------------------------------------

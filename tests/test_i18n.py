@@ -45,3 +45,4 @@ def test_english_dates_and_lists_are_babels() -> None:
     for n in range(2, 6):
         items = [f"item {i}" for i in range(n)]
         assert say.join(items) == format_list(items, locale="en_US")
+        assert say.join(items, style="or") == format_list(items, style="or", locale="en_US")

@@ -150,7 +150,7 @@ class Answerers:
         pairs = [(x, x.score_for(a), x.score_for(b)) for x in benches]
         both = [(x, sa, sb) for x, sa, sb in pairs if sa and sb]
         missing = [(x, ma if sa is None else mb) for x, sa, sb in pairs if (sa is None) != (sb is None)]
-        text = self._verdict_text(ma, mb, both, say)
+        text = self._verdict_text(ma, mb, both, say, asked=bool(part.benchmarks))
         lacking: dict[str, list[str]] = {}
         for bench, model in missing:
             lacking.setdefault(model.name, []).append(bench.name)
@@ -160,8 +160,10 @@ class Answerers:
         return Piece(text, sources=sources, subject=f"{a},{b}", title=f"{ma.name} vs {mb.name}")
 
     def _verdict_text(
-        self, ma: Model, mb: Model, both: list[tuple[Benchmark, Score, Score]], say: Speaker
+        self, ma: Model, mb: Model, both: list[tuple[Benchmark, Score, Score]], say: Speaker, *, asked: bool
     ) -> str:
+        """`asked`: the question named the benchmarks, so one shared figure is what was asked,
+        not all the source has ("On Terminal-Bench 2.0, GPT-5.4 comes out ahead")."""
         if not both:
             return say(texts.VERDICT_NONE, a=ma.name, b=mb.name)
 
@@ -183,11 +185,10 @@ class Answerers:
         if len(both) == 1:
             x = both[0][0]
             winner = next((n for n, w in wins.items() if w), "")
-            return (
-                say(texts.VERDICT_ONE, benchmark=x.name, winner=winner, lines=lines)
-                if winner
-                else say(texts.VERDICT_TIE, benchmark=x.name, lines=lines)
-            )
+            if not winner:
+                return say(texts.VERDICT_TIE, benchmark=x.name, lines=lines)
+            template = texts.VERDICT_ON if asked else texts.VERDICT_ONE
+            return say(template, benchmark=x.name, winner=winner, lines=lines)
         leaders = [n for n, w in wins.items() if w]
         if len(leaders) == 1:
             return say(texts.VERDICT_ALL, winner=leaders[0], lines=lines)
@@ -239,10 +240,12 @@ class Answerers:
         text = say(template, name=verbatim(what), what=verbatim(what))
         return Piece(text, sources=list(self.kb.sources)[:1], subject="not-in-source", unknown=True)
 
-    def measures(self, bench: Benchmark, say: Speaker) -> str:
+    def measures(self, bench: Benchmark, say: Speaker, *, sentence: bool = False) -> str:
+        """What the benchmark measures, in the asker's language; lower-cased to follow "measures:"
+        in English unless it stands as a `sentence` of its own."""
         found = self.kb.translations.get(say.language, "benchmarks", bench.id)
         text = found.measures if isinstance(found, BenchmarkText) else bench.measures
-        return text[0].lower() + text[1:] if say.language == "en" else text
+        return text[0].lower() + text[1:] if say.language == "en" and not sentence else text
 
 
 def _better(bench: Benchmark, a: Score, b: Score) -> bool:

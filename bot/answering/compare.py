@@ -7,6 +7,7 @@ characters wide for two models, a compact list when more models would not fit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,9 @@ from bot.i18n import Speaker, speaker
 from bot.knowledge import Benchmark, KnowledgeBase, Model, Score
 
 PHONE_WIDTH = 34
+_MAX_WORDS = 12  # a /compare longer than this is not a list of model names
+#: Where people separate the names in "/compare spark vs gemini", "opus, gpt", "spark e gpt".
+_SEPARATOR = re.compile(r"(?i)\s(?:vs\.?|versus|and|with|or|against|contra|y|e|dan|aur|x|&)\s|,|;|\|")
 
 
 class CompareError(ValueError):
@@ -87,28 +91,36 @@ class Comparer:
         self._kb = kb
         self._mentions = mentions
 
-    def compare(self, names: Sequence[str], *, mend: Callable[[str], str] = str) -> Comparison | Ranking:
-        """`[benchmark]` ranks; two or more models compare; anything else explains itself.
+    def compare(
+        self, names: Sequence[str], *, mend: Callable[[str], str] = str, say: Speaker | None = None
+    ) -> Comparison | Ranking:
+        """`[benchmark]` ranks; two or more models compare; anything else explains itself
+        (`CompareError`, in `say`'s language).
 
-        `mend` corrects typos ("muse sprak"); a name is tried as typed first, then mended.
+        `names` are the command's words as typed: "muse spark vs gemini 3.1 pro", "opus, gpt",
+        "spark gpt-5.4". `mend` corrects typos ("muse sprak"); a name is tried as typed first.
         """
+        say = say or speaker("en")
         names = [n for n in names if n.strip()]
         if not names:
-            raise CompareError(self.usage())
+            raise CompareError(self.usage(say))
         if len(names) == 1:
             bench = self._mentions.resolve_benchmark(names[0]) or self._mentions.resolve_benchmark(
                 mend(names[0])
             )
             if bench is not None:
                 return self.rank(bench.id)
-        return self.compare_models([m.id for m in self._models(names, mend)])
+        return self.compare_models([m.id for m in self._models(names, mend, say)], say=say)
 
-    def compare_models(self, model_ids: Sequence[str], *, benchmarks: Sequence[str] = ()) -> Comparison:
+    def compare_models(
+        self, model_ids: Sequence[str], *, benchmarks: Sequence[str] = (), say: Speaker | None = None
+    ) -> Comparison:
         """The models side by side on every benchmark (or on `benchmarks`) where one has a figure."""
         models = tuple(self._kb.models[i] for i in dict.fromkeys(model_ids))
         if len(models) < 2:
-            only = models[0].name if models else "one model"
-            raise CompareError(f"Comparing needs two different models, I only see {only}.\n\n{self.usage()}")
+            say = say or speaker("en")
+            only = models[0].name if models else "—"
+            raise CompareError(f"{say(texts.COMPARE_NEEDS_TWO, model=only)}\n\n{self.usage(say)}")
         rows = [
             self._row(b, models) for b in self._kb.benchmarks.values() if not benchmarks or b.id in benchmarks
         ]
@@ -119,41 +131,88 @@ class Comparer:
         entries = tuple((self._kb.models[s.model], s) for s in bench.ranked())
         return Ranking(bench, entries)
 
-    def usage(self) -> str:
+    def usage(self, say: Speaker | None = None) -> str:
+        say = say or speaker("en")
         models = ", ".join(f"`{m.id}`" for m in self._kb.models.values())
         benches = ", ".join(f"`{b.id}`" for b in self._kb.benchmarks.values())
-        return (
-            "Usage: `/compare MODEL MODEL [MODEL…]` or `/compare BENCHMARK`\n"
-            "e.g. `/compare muse-spark gpt-5.4` or `/compare hle`\n\n"
-            f"Models: {models}\nBenchmarks: {benches}"
-        )
+        return say(texts.COMPARE_USAGE, models=models, benchmarks=benches)
 
-    def _models(self, names: Sequence[str], mend: Callable[[str], str]) -> list[Model]:
-        """Each name as one model; failing that, the words read as one phrase, since
-        `/compare muse spark gpt 5.4` arrives split at every space."""
-        try:
-            return [self._model(n, mend) for n in names]
-        except CompareError:
-            phrase = mend(" ".join(names))
-            found = self._mentions.find(tokens(phrase))
-            if found.models and not found.benchmarks and len(found.consumed) == len(tokens(phrase)):
-                return [self._kb.models[m] for m in found.models]
-            raise
+    def _models(self, names: Sequence[str], mend: Callable[[str], str], say: Speaker) -> list[Model]:
+        """The models named, in order. The words are split where people separate names ("vs",
+        "and", commas); without a separator, each word is tried as a model and, failing that,
+        all of them as one phrase (`/compare muse spark gpt 5.4` arrives split at every space).
+        Every name that is no model is reported, not just the first."""
+        phrase = " ".join(names)
+        groups = [g for g in _SEPARATOR.split(f" {phrase} ") if g.strip()]
+        if len(groups) == 1:
+            try:
+                return [self._model(n, mend, say) for n in names]
+            except CompareError:
+                found = self._phrase(phrase, mend)
+                if found:
+                    return found
+                groups = self._pieces(names, mend)  # "spark grok": Muse Spark, and 'grok'
+        models: list[Model] = []
+        problems: list[str] = []
+        for group in groups:
+            try:
+                models.append(self._model(group.strip(), mend, say))
+            except CompareError as exc:
+                found = self._phrase(group, mend)
+                models += found
+                if not found:
+                    problems.append(str(exc))
+        if problems:
+            known = ", ".join(m.name for m in self._kb.models.values())
+            raise CompareError("\n".join([*problems, say(texts.COMPARE_KNOWN_MODELS, models=known)]))
+        return models
 
-    def _model(self, name: str, mend: Callable[[str], str]) -> Model:
+    def _pieces(self, names: Sequence[str], mend: Callable[[str], str]) -> list[str]:
+        """The words, as typed, cut into the longest runs that name a model and the runs
+        between them ("spark grok" → "spark", "grok"; "gpt-6" stays one unknown name)."""
+        names = list(names)[:_MAX_WORDS]
+
+        def names_a_model(i: int, j: int) -> bool:
+            chunk = " ".join(names[i:j])
+            return bool(self._mentions.resolve_model(chunk) or self._mentions.resolve_model(mend(chunk)))
+
+        pieces: list[str] = []
+        i = 0
+        while i < len(names):
+            j = next((j for j in range(len(names), i, -1) if names_a_model(i, j)), None)
+            if j is None:  # an unknown run, up to where a model starts
+                j = i + 1
+                while j < len(names) and not any(names_a_model(j, k) for k in range(j + 1, len(names) + 1)):
+                    j += 1
+            pieces.append(" ".join(names[i:j]))
+            i = j
+        return pieces
+
+    def _phrase(self, phrase: str, mend: Callable[[str], str]) -> list[Model]:
+        """The models a phrase names, when it names models and nothing else."""
+        words = tokens(mend(phrase))
+        found = self._mentions.find(words)
+        if found.models and not found.benchmarks and not found.entities and len(found.consumed) == len(words):
+            return [self._kb.models[m] for m in found.models]
+        return []
+
+    def _model(self, name: str, mend: Callable[[str], str], say: Speaker) -> Model:
         model = self._mentions.resolve_model(name) or self._mentions.resolve_model(mend(name))
         if model is not None:
             return model
         bench = self._mentions.resolve_benchmark(name)
         if bench is not None:
-            raise CompareError(
-                f"'{verbatim(name)}' is a benchmark: compare it on its own (`/compare {bench.id}`), "
-                "or compare two models."
-            )
+            raise CompareError(say(texts.COMPARE_IS_BENCHMARK, name=verbatim(name), benchmark=bench.id))
         hint = self._mentions.suggest(name, kinds=frozenset({"model"}))
-        did_you_mean = f" — did you mean {' or '.join(hint)}?" if hint else "."
-        known = ", ".join(m.name for m in self._kb.models.values())
-        raise CompareError(f"Unknown model '{verbatim(_clip(name))}'{did_you_mean}\nKnown models: {known}.")
+        if hint:
+            raise CompareError(
+                say(
+                    texts.COMPARE_UNKNOWN_SUGGEST,
+                    name=verbatim(_clip(name)),
+                    suggestions=say.join(hint, style="or"),
+                )
+            )
+        raise CompareError(say(texts.COMPARE_UNKNOWN, name=verbatim(_clip(name))))
 
     @staticmethod
     def _row(bench: Benchmark, models: Sequence[Model]) -> Row | None:

@@ -133,12 +133,14 @@ class Engine:
         force_model: bool = False,
         language_hint: str | None = None,
         language: str | None = None,
+        shared: bool = False,
     ) -> Answer | ForModel:
         """The routing rule, in one place: an exact answer from the knowledge base, or a task for
         the model. Images and `force_model` (`/ask`) always go to the model; so do tasks and
-        questions the knowledge base cannot answer, when a model is configured."""
+        questions the knowledge base cannot answer, when a model is configured. `shared`: a
+        group chat, where the previous question may be someone else's (see `understand`)."""
         question = question.strip()[:MAX_QUESTION_CHARS]
-        query = self.understand(question, history, hint=language_hint, language=language)
+        query = self.understand(question, history, hint=language_hint, language=language, shared=shared)
         found = self._lookup(query)
         exact = found.route != "fallback" or found.subject == "greeting"
         if not force_model and not images and exact and not query.task:
@@ -168,8 +170,11 @@ class Engine:
         *,
         hint: str | None = None,
         language: str | None = None,
+        shared: bool = False,
     ) -> Query:
-        """The question as a typed query, a follow-up read against the chat's earlier questions."""
+        """The question as a typed query, a follow-up read against the chat's earlier questions.
+        In a `shared` chat (a group) the earlier questions still give a follow-up its subject,
+        but not its language: "e o claude?" after someone's Hindi question is Portuguese."""
         earlier = [t.text for t in history if t.role == "user"][-_FOLLOW_UP_DEPTH:]
         previous: Query | None = None
         for text in earlier:
@@ -177,7 +182,12 @@ class Engine:
         said = next((t.text for t in reversed(history) if t.role == "assistant"), "")
         referents = self._people_in(said)
         query = self.parser.parse(
-            question, previous=previous, hint=hint, referents=referents, language=language
+            question,
+            previous=previous,
+            hint=hint,
+            referents=referents,
+            language=language,
+            own_language=shared,
         )
         return replace(query, follows=self.followups.said(history)) if previous is not None else query
 
@@ -207,15 +217,17 @@ class Engine:
                 answers.append(self._answer([self.answerers.entry(hit.entry, say)], say))
         return answers[:limit]
 
-    def compare(self, names: Sequence[str]) -> Answer:
-        """`/compare A B …` or `/compare BENCHMARK`; bad names give a helpful fallback answer."""
+    def compare(self, names: Sequence[str], say: Speaker | None = None) -> Answer:
+        """`/compare A B …` or `/compare BENCHMARK`, in `say`'s language (English without);
+        bad names give a helpful fallback answer."""
+        say = say or speaker("en")
         try:
             result = self.comparer.compare(
-                names, mend=lambda n: " ".join(self.speller.correct_all(tokens(n)))
+                names, mend=lambda n: " ".join(self.speller.correct_all(tokens(n))), say=say
             )
         except CompareError as exc:
-            return Answer(str(exc), "fallback")
-        return self._comparison_answer(result)
+            return Answer(str(exc), "fallback", language=say.language)
+        return self._comparison_answer(result, say)
 
     # -- answering a query ----------------------------------------------------------------------
 
@@ -395,12 +407,21 @@ class Engine:
             answer.comparison = first.comparison
         return answer
 
-    def _comparison_answer(self, result: Comparison | Ranking) -> Answer:
-        subject = (
-            result.benchmark.id if isinstance(result, Ranking) else ",".join(m.id for m in result.models)
-        )
+    def _comparison_answer(self, result: Comparison | Ranking, say: Speaker) -> Answer:
+        if isinstance(result, Ranking):
+            subject = result.benchmark.id
+            text = result.to_markdown(
+                say, measures=self.answerers.measures(result.benchmark, say, sentence=True)
+            )
+        else:
+            subject = ",".join(m.id for m in result.models)
+            text = result.to_markdown(say)
         answer = Answer(
-            result.to_markdown(), "compare", SourceRef.lookup(self.kb, result.source_ids), subject=subject
+            text,
+            "compare",
+            SourceRef.lookup(self.kb, result.source_ids),
+            subject=subject,
+            language=say.language,
         )
         answer.comparison = result
         answer.title = result.title

@@ -4,7 +4,7 @@ Chat questions are short and mixed ("muse spark kya hai bhai", "cuanto saco en H
 where general detectors guess: alone, lingua reads "and gemini?" as Portuguese and romanised
 Hindi as English. So the decision is made in this order, and stops at the first clear answer:
 
-1. Devanagari letters → Hindi.
+1. Devanagari letters → Hindi; "ã", "õ", "ç" or a lone "é" → Portuguese, "ñ", "¿", "¡" → Spanish.
 2. The language packs' cue words (`bot/answering/languages/*.yaml`: the question words and
    function words people type, Hinglish included), counted with model and benchmark names left
    out, so English benchmark names inside a Spanish question do not flip it. A cue belongs to
@@ -39,8 +39,14 @@ DEFAULT = "en"
 PACKS = Path(__file__).with_name("languages")
 _DEVANAGARI = re.compile(r"[\u0900-\u097f]")
 _WORD = re.compile(r"[a-z]+")
+_LETTERS = re.compile(r"[^\W\d_]+|[¿¡]")
+_PORTUGUESE_LETTERS = re.compile(r"[ãõç]")
+_SPANISH_LETTERS = re.compile(r"[ñ¿¡]")
+_PORTUGUESE_SPELLING = re.compile(r"nh|lh|^\w{2,}ou$|ção$|ções$|ões$")
+_SPANISH_SPELLING = re.compile(r"ll|ción$|ciones$")
 _CONFIDENT = 0.9
 _SURE = 0.99  # to overrule what the conversation or the client already says
+_UNSURE = 0.5  # when nothing else is known and the words are not English
 _MIN_WORDS_FOR_DETECTOR = 3
 _MIN_WORDS_FOR_READING = 8
 
@@ -97,6 +103,10 @@ def detect(
     if _DEVANAGARI.search(text):
         return Detected("hi", "script")
     skip = set(names)
+    as_typed = [w for w in _LETTERS.findall(text.lower()) if normalize(w) not in skip]
+    by_letters = _by_letters(as_typed)
+    if by_letters is not None:
+        return Detected(by_letters, "letters")
     words = [w for w in _WORD.findall(normalize(text)) if w not in skip]
     by_cues = _by_cues(words)
     if by_cues is not None:
@@ -107,12 +117,18 @@ def detect(
     known = previous if previous in SUPPORTED else _supported(hint)
     sure = _SURE if known else _CONFIDENT
     if len(words) >= _MIN_WORDS_FOR_DETECTOR:
-        guess = _detector_guess(" ".join(words), confident=sure)
+        guess = _detector_guess(" ".join(as_typed), confident=sure)  # accents help it
         if guess is not None:
             return Detected(guess, "detector")
     for fallback, by in ((previous, "previous"), (_supported(hint), "hint")):
         if fallback in SUPPORTED:
             return Detected(fallback, by)
+    if known_words(words, DEFAULT) <= 1 and (by_endings := _by_endings(as_typed)) is not None:
+        return Detected(by_endings, "endings")
+    if len(words) >= _MIN_WORDS_FOR_DETECTOR and known_words(words, DEFAULT) <= 1:
+        guess = _detector_guess(" ".join(as_typed), confident=_UNSURE)  # hardly English at all
+        if guess is not None:
+            return Detected(guess, "detector")
     return Detected(DEFAULT, "default")
 
 
@@ -127,6 +143,27 @@ def detect_reply_language(text: str) -> str:
     return (
         _by_cues(words) or _by_vocabulary(words) or _detector_guess(" ".join(words), confident=0.5) or DEFAULT
     )
+
+
+def _by_letters(words: list[str]) -> str | None:
+    """Letters and words only one of the languages writes, before accents are folded: "ã",
+    "õ", "ç" and a lone "é" ("é open source?") are Portuguese; "ñ", "¿", "¡" Spanish."""
+    text = " ".join(words)
+    portuguese = bool(_PORTUGUESE_LETTERS.search(text)) or "é" in words or "não" in words
+    spanish = bool(_SPANISH_LETTERS.search(text))
+    if portuguese != spanish:
+        return "pt" if portuguese else "es"
+    return None
+
+
+def _by_endings(words: list[str]) -> str | None:
+    """For a message that is hardly English, spellings only one of Portuguese and Spanish has:
+    "nh", "lh", a past tense in "-ou" ("fechou", "lançou") against "ll", "-ción"."""
+    portuguese = any(_PORTUGUESE_SPELLING.search(w) for w in words)
+    spanish = any(_SPANISH_SPELLING.search(w) for w in words)
+    if portuguese != spanish:
+        return "pt" if portuguese else "es"
+    return None
 
 
 def _by_cues(words: list[str]) -> str | None:
@@ -164,6 +201,8 @@ def _vocabularies() -> dict[str, frozenset[str]]:
             *pack.stopwords,
             *(w for phrases in pack.concepts.values() for p in phrases for w in p.split()),
         }
+        if code == DEFAULT:  # the canonical words are English too ("compare", "vs", "score")
+            words |= {w for concept in pack.concepts for w in concept.split()}
         found[code] = frozenset(normalize(w) for w in words)
     return found
 

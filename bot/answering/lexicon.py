@@ -45,6 +45,11 @@ def _alias_keys(names: Iterable[str]) -> set[tuple[str, ...]]:
     return {key for key in (tuple(tokens(n)) for n in names) if key}
 
 
+#: How close (rapidfuzz WRatio, 0..100) a name must be to be suggested: "llama" → Llama 4
+#: Maverick (90) is, "foo" → Google (60) is not.
+_SUGGEST_AT = 75
+
+
 class MentionIndex:
     """Alias lookup built once per knowledge base."""
 
@@ -113,7 +118,8 @@ class MentionIndex:
     def resolve_model(self, name: str) -> Model | None:
         """Exactly one model for a name as typed ("gpt5.4", "Opus"), or None."""
         found = self.find(tokens(name))
-        if len(found.models) == 1 and not found.benchmarks and len(found.consumed) == len(tokens(name)):
+        alone = not found.benchmarks and not found.entities  # "opus llama" names more than Opus
+        if len(found.models) == 1 and alone and len(found.consumed) == len(tokens(name)):
             return self._kb.models[found.models[0]]
         return None
 
@@ -132,7 +138,7 @@ class MentionIndex:
         matches = process.extract(query, list(self._labels), scorer=fuzz.WRatio, limit=12)
         names: list[str] = []
         for label, score, _ in matches:
-            if score < 60:
+            if score < _SUGGEST_AT:
                 continue
             kind, ident = self._labels[label]
             if kind not in kinds:

@@ -101,16 +101,15 @@ class Parser:
         hint: str | None = None,
         referents: tuple[str, ...] = (),
         language: str | None = None,
+        own_language: bool = False,
     ) -> Query:
         """The message as a query; `previous` is the chat's last question (for follow-ups),
         `hint` the client's language code, `referents` the people the last answer named (whom
-        "he" or "she" means), `language` one the chat has pinned (then nothing is detected)."""
-        language = (
-            language
-            or detect(
-                text, names=self._name_words, previous=previous.language if previous else None, hint=hint
-            ).language
-        )
+        "he" or "she" means), `language` one the chat has pinned (then nothing is detected).
+        With `own_language`, the previous question's language does not count (it may be
+        someone else's): the asker's client language comes first."""
+        before = previous.language if previous is not None and not own_language else None
+        language = language or detect(text, names=self._name_words, previous=before, hint=hint).language
         parts: list[Part] = []
         for sentence in _SENTENCE.split(text):
             for tokens_ in self._split(self._clauses(sentence, language)):

@@ -155,6 +155,7 @@ class Conversation:
             force_model=wants_model,
             language_hint=question.asker.language,
             language=pinned,
+            shared=not question.asker.private,
         )
         if not isinstance(decision, ForModel):
             if opening:

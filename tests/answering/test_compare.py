@@ -213,3 +213,36 @@ async def test_slash_command_gives_the_same_table(engine: Engine, spark_vs_gpt: 
     conversation = Conversation(engine, Store(":memory:"))
     reply = await commands.run(conversation, "compare", ["muse-spark", "gpt-5.4"], Asker(chat_id=1))
     assert reply is not None and reply.answer.text == spark_vs_gpt.text
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "muse spark vs gemini 3.1 pro",
+        "spark, gemini",
+        "muse spark and gemini 3.1 pro",
+        "spark e gemini",
+        "muse spark gemini 3.1 pro",
+    ],
+)
+def test_names_are_read_however_people_separate_them(engine: Engine, words: str) -> None:
+    answer = engine.compare(words.split())
+    assert answer.route == "compare" and answer.subject == "muse-spark,gemini-3.1-pro", answer.text
+
+
+def test_every_name_that_is_no_model_is_reported_as_typed(engine: Engine) -> None:
+    text = engine.compare("gpt-6 vs spark vs grok".split()).text
+    assert "'gpt-6'" in text and "'grok'" in text and "Known models" in text
+    text = engine.compare(["opus", "llama"]).text
+    assert "'llama'" in text and "Llama 4 Maverick" in text, "a near name is suggested"
+    assert "did you mean" not in engine.compare(["foo"]).text, "nothing far-fetched is suggested"
+
+
+def test_a_comparison_is_in_the_readers_language(engine: Engine) -> None:
+    from bot.i18n import speaker
+
+    table = engine.compare(["spark", "gpt"], speaker("es")).text
+    assert "42,8" in table and "sin cifra en la fuente" in table and "lidera" in table
+    ranking = engine.compare(["hle"], speaker("pt")).text
+    assert "50,2" in ranking and "mais alto" in ranking.lower()
+    assert "¿Quisiste decir" in engine.compare(["spark", "gpt-6"], speaker("es")).text
