@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -25,7 +24,8 @@ from bot import texts
 from bot.answering.answer import Answer, SourceRef, Turn
 from bot.answering.answers import Answerers, Piece
 from bot.answering.claims import contradicts_answer, false_figure_claim
-from bot.answering.compare import CompareError, Comparer, Comparison, Ranking
+from bot.answering.compare import CompareError, Comparer
+from bot.answering.composition import comparison_answer, compose, fallback
 from bot.answering.dictionary import is_common
 from bot.answering.followups import FollowUps
 from bot.answering.guard import FigureGuard
@@ -55,11 +55,6 @@ TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is
 SUGGEST_THRESHOLD = 0.4
 OVERVIEW_ENTRY = "what-is-muse-spark"
 _FOLLOW_UP_DEPTH = 3
-#: Characters an answer to several questions at once may take before each is cut to its lead:
-#: a busy group chat reads a few lines, not an essay.
-ANSWER_BUDGET = 600
-_LEAD_CHARS = 80
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[*A-Z0-9\u0900-\u097f¿¡])")
 _MAX_UNKNOWN_NAMES = 3  # more unknown words than that is a sentence, not a name
 _FIGURES = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 
@@ -214,7 +209,7 @@ class Engine:
         say = speaker(self.understand(query).language)
         for hit in self.retriever.search(query, limit=limit + 1):
             if hit.confidence >= SUGGEST_THRESHOLD and all(a.subject != hit.entry.id for a in answers):
-                answers.append(self._answer([self.answerers.entry(hit.entry, say)], say))
+                answers.append(compose(self.kb, [self.answerers.entry(hit.entry, say)], say))
         return answers[:limit]
 
     def compare(self, names: Sequence[str], say: Speaker | None = None) -> Answer:
@@ -227,7 +222,7 @@ class Engine:
             )
         except CompareError as exc:
             return Answer(str(exc), "fallback", language=say.language)
-        return self._comparison_answer(result, say)
+        return comparison_answer(self.kb, self.answerers, result, say)
 
     # -- answering a query ----------------------------------------------------------------------
 
@@ -235,7 +230,7 @@ class Engine:
         say = speaker(query.language)
         intents = {p.intent for p in query.parts}
         if intents <= {Intent.GREETING} or not any(p.words or p.named for p in query.parts):
-            return self._fallback(say, greeting=True)
+            return fallback(say, greeting=True)
         if intents <= {Intent.THANKS}:
             return Answer(say(texts.YOU_ARE_WELCOME), "fallback", subject="greeting", language=say.language)
         pieces: list[Piece] = []
@@ -245,7 +240,7 @@ class Engine:
             piece = self._part(part, query, say)
             if piece is not None and all(piece.subject != p.subject or not p.subject for p in pieces):
                 pieces.append(piece)
-        return self._answer(pieces, say) if pieces else self._fallback(say)
+        return compose(self.kb, pieces, say) if pieces else fallback(say)
 
     def _continues(self, part: Part, language: str) -> bool:
         """Whether a part only goes on about the one before it: a fact with no benchmark, no
@@ -385,72 +380,3 @@ class Engine:
             w for b in part.topics if b not in part.benchmarks for w in self.kb.benchmarks[b].topic_words[:1]
         ]
         return found
-
-    # -- composing answers ----------------------------------------------------------------------
-
-    def _answer(self, pieces: list[Piece], say: Speaker) -> Answer:
-        first = pieces[0]
-        route = first.route if len(pieces) == 1 else "knowledge"
-        sources = [s for p in pieces for s in p.sources]
-        texts_ = [p.text for p in pieces]
-        if len(pieces) > 1 and sum(map(len, texts_)) > ANSWER_BUDGET:
-            texts_ = _within_budget([_lead(t) for t in texts_])  # several answers: the gist of each
-        answer = Answer(
-            "\n\n".join(texts_),
-            route,  # type: ignore[arg-type]
-            SourceRef.lookup(self.kb, sources),
-            subject=first.subject if len(pieces) == 1 else ",".join(p.subject for p in pieces),
-            title=first.title,
-            language=say.language,
-        )
-        if len(pieces) == 1:
-            answer.comparison = first.comparison
-        return answer
-
-    def _comparison_answer(self, result: Comparison | Ranking, say: Speaker) -> Answer:
-        if isinstance(result, Ranking):
-            subject = result.benchmark.id
-            text = result.to_markdown(
-                say, measures=self.answerers.measures(result.benchmark, say, sentence=True)
-            )
-        else:
-            subject = ",".join(m.id for m in result.models)
-            text = result.to_markdown(say)
-        answer = Answer(
-            text,
-            "compare",
-            SourceRef.lookup(self.kb, result.source_ids),
-            subject=subject,
-            language=say.language,
-        )
-        answer.comparison = result
-        answer.title = result.title
-        return answer
-
-    def _fallback(self, say: Speaker, *, greeting: bool = False) -> Answer:
-        head = say(texts.GREETING_HEAD if greeting else texts.OUTSIDE_HEAD)
-        text = f"{head} {say(texts.WHAT_I_KNOW)}\n\n{say(texts.TRY_EXAMPLES)}"
-        return Answer(text, "fallback", subject="greeting" if greeting else "", language=say.language)
-
-
-def _lead(text: str) -> str:
-    """The first sentences of a prose answer, at least `_LEAD_CHARS` long ("No." alone is not
-    an answer); text that is not prose (a table, a list) is kept whole."""
-    if "\n" in text.strip() or "|" in text:
-        return text
-    lead = ""
-    for sentence in _SENTENCE_END.split(text.strip()):
-        lead = f"{lead} {sentence}".strip()
-        if len(lead) >= _LEAD_CHARS:
-            break
-    return lead
-
-
-def _within_budget(texts_: list[str]) -> list[str]:
-    """As many answers, in the order asked, as fit `ANSWER_BUDGET` (the first always)."""
-    kept = texts_[:1]
-    for text in texts_[1:]:
-        if sum(map(len, kept)) + len(text) > ANSWER_BUDGET:
-            break
-        kept.append(text)
-    return kept

@@ -231,7 +231,7 @@ def test_names_are_read_however_people_separate_them(engine: Engine, words: str)
 
 
 def test_every_name_that_is_no_model_is_reported_as_typed(engine: Engine) -> None:
-    text = engine.compare("gpt-6 vs spark vs grok".split()).text
+    text = engine.compare(["gpt-6", "vs", "spark", "vs", "grok"]).text
     assert "'gpt-6'" in text and "'grok'" in text and "Known models" in text
     text = engine.compare(["opus", "llama"]).text
     assert "'llama'" in text and "Llama 4 Maverick" in text, "a near name is suggested"
@@ -244,5 +244,5 @@ def test_a_comparison_is_in_the_readers_language(engine: Engine) -> None:
     table = engine.compare(["spark", "gpt"], speaker("es")).text
     assert "42,8" in table and "sin cifra en la fuente" in table and "lidera" in table
     ranking = engine.compare(["hle"], speaker("pt")).text
-    assert "50,2" in ranking and "mais alto" in ranking.lower()
+    assert "50,2" in ranking and "quanto maior, melhor" in ranking
     assert "¿Quisiste decir" in engine.compare(["spark", "gpt-6"], speaker("es")).text
