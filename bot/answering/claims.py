@@ -108,13 +108,13 @@ def contradicts_answer(
     q, a = normalize(question), normalize(answer)
     if not part.asserting and not _statement(part):
         return False
-    if unknown and (set(_NUMBER.findall(q)) - _versions(q)):
+    numbers = _claimed_numbers(q, part)
+    if unknown and numbers:
         return True
     named = [people[e] for e in part.entities if e in people]
     others = [n for e, n in people.items() if e not in part.entities]
     if named and not any(normalize(n) in a for n in named) and any(normalize(n) in a for n in others):
         return True
-    numbers = set(_NUMBER.findall(q)) - _versions(q)
     answer_numbers = set(_NUMBER.findall(a)) | {
         str(n) for w, n in _NUMBER_WORDS.items() if re.search(rf"\b{w}\b", a)
     }
@@ -132,6 +132,13 @@ def contradicts_answer(
 
 def _statement(part: Part) -> bool:
     return not part.asks and any(c.value or c.direction for c in part.claims)
+
+
+def _claimed_numbers(question: str, part: Part) -> set[str]:
+    """The numbers the question states as figures: not a version ("gpt 5.4", "grok 4") nor
+    part of a name ("arc agi 2"), which the parser leaves out of the part's claims."""
+    claimed = {normalize(c.value) for c in part.claims if c.value}
+    return {n for n in set(_NUMBER.findall(question)) - _versions(question) if n in claimed}
 
 
 def _versions(text: str) -> set[str]:

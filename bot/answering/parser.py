@@ -28,6 +28,7 @@ from bot.answering.query import Claim, Intent, Part, Query
 from bot.answering.vocabulary import (
     COMPARE_WORDS,
     CONNECTIVES,
+    CONTINUING,
     DOMAIN_WORDS,
     GREETINGS,
     PERSONAL,
@@ -43,6 +44,19 @@ from bot.answering.vocabulary import (
 from bot.answering.words import Speller, tokens
 from bot.knowledge import KnowledgeBase
 
+_FOLLOW_WORDS = (
+    QUESTION_WORDS
+    | YES_NO
+    | REFERRING
+    | CONNECTIVES
+    | SCORE_WORDS
+    | RANK_WORDS
+    | VERDICT_WORDS
+    | COMPARE_WORDS
+    | CONTINUING
+)
+# Pointing at the last answer rather than its subject: "what mode was that in" asks about the figure.
+_THE_ANSWER = frozenset({"that", "this", "these", "those", "same"})
 _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 _VERSION = re.compile(r"^\d(?:\.\d)?$")
 _SPLIT_WORDS = frozenset({"and", "also", "plus"})
@@ -79,6 +93,15 @@ class Parser:
         self._name_words = frozenset(index.vocabulary)
         self._vendor = {m.vendor.lower(): m.id for m in kb.models.values() if not m.variant_of}
         self._default_model = kb.subject
+        # Names of models the source lacks ("grok"): a number after one is a version, no figure.
+        self._other_names = frozenset(
+            w
+            for u in kb.unknowns.values()
+            if u.names_a_subject
+            for t in u.triggers
+            for w in tokens(t)
+            if w.isalpha() and len(w) > 2
+        )
         self._subject_words = (
             spellers[DEFAULT_LANGUAGE].vocabulary if DEFAULT_LANGUAGE in spellers else frozenset()
         )
@@ -118,7 +141,7 @@ class Parser:
                     parts.append(part)
         if not parts:
             return Query(text, (Part(()),), language, on_topic=False)
-        parts = self._borrowing(parts, previous)
+        parts = self._borrowing(parts, previous, language)
         parts = [self._resolve_people(p, referents) for p in parts]
         parts = [self._default_subject(p, previous) for p in parts]
         task = any(w in TASK_WORDS for p in parts for w in p.words)
@@ -276,9 +299,10 @@ class Parser:
         has = set(words).__and__
         polite = GREETINGS | THANKS
         content = [w for w in words if w in polite or w not in self._phrasing.stopwords("en")]
-        if content and set(content) <= GREETINGS and not part.named:
+        polite = bool(content) and not part.named and not has(REFERRING)  # "does it help?" asks
+        if polite and set(content) <= GREETINGS:
             return Intent.GREETING
-        if content and set(content) <= THANKS | GREETINGS and not part.named:
+        if polite and set(content) <= THANKS | GREETINGS:
             return Intent.THANKS
         if has(VERDICT_WORDS) and (len(part.models) >= 2 or (part.models and part.benchmarks)):
             return Intent.VERDICT
@@ -327,6 +351,8 @@ class Parser:
         for i, tok in enumerate(toks):
             if tok.kind or not _NUMBER.match(tok.word):
                 continue
+            if i and words[i - 1] in self._other_names and tok.word.isdigit():
+                continue  # "grok 4"
             if i and words[i - 1] == "top":
                 claims.append(Claim(top=int(float(tok.word))))
             elif i and words[i - 1] in {"rank", "number", "no"}:
@@ -408,18 +434,29 @@ class Parser:
             return part
         return replace(part, models=(self._default_model,))
 
-    def _borrowing(self, parts: list[Part], previous: Query | None) -> list[Part]:
+    def _borrowing(self, parts: list[Part], previous: Query | None, language: str) -> list[Part]:
         out: list[Part] = []
         for i, part in enumerate(parts):
             earlier = out[i - 1] if i else (previous.parts[-1] if previous is not None else None)
-            if earlier is not None and (part.fragment or (i and not part.models)):
-                part = part.borrowing(earlier, words=not i)
+            if part.intent in (Intent.GREETING, Intent.THANKS):
+                pass  # "thanks!" after a figure is no question about it
+            elif earlier is not None and (part.fragment or (i and not part.models)):
+                part = part.borrowing(earlier, words=not i, topic=not self._asks_its_own(part, language))
                 part = replace(part, intent=self._intent(part, part.words))
             elif i and earlier is not None and part.intent in _FIGURE_INTENTS and not part.benchmarks:
                 # "spark is #1 on vision right? heard it beats gemini": still about vision
                 part = replace(part, benchmarks=earlier.benchmarks)
             out.append(part)
         return out
+
+    def _asks_its_own(self, part: Part, language: str) -> bool:
+        """ "when was it released?" after a figure asks about *it* (the model), not the
+        benchmark: a word of its own besides pointers, question and figure words. "why?",
+        "and gemini?", "is it better?" have none and continue the earlier question."""
+        if part.named or set(part.words) & _THE_ANSWER:
+            return False
+        ignore = self._phrasing.stopwords(language) | self._phrasing.stopwords("en") | _FOLLOW_WORDS
+        return any(w not in ignore and not w.isdigit() for w in part.words)
 
 
 def _ordered(items: Iterable[str]) -> tuple[str, ...]:

@@ -71,16 +71,20 @@ class Part:
         """The words that carry meaning, for retrieval."""
         return [w for w in self.words if w not in stopwords]
 
-    def borrowing(self, earlier: Part, *, words: bool = True) -> Part:
+    def borrowing(self, earlier: Part, *, words: bool = True, topic: bool = True) -> Part:
         """This part with the names it leaves unsaid taken from an earlier part (a follow-up):
         "and gemini?" keeps the benchmark, "and on healthbench?" keeps the models, "why not?"
-        keeps everything and the earlier part's words (the intent is the parser's to redo)."""
-        figures = earlier.intent in _FIGURE_INTENTS
+        keeps everything and the earlier part's words (the intent is the parser's to redo).
+        With `topic` False the part asks something of its own ("when was it released?" after
+        a figure): it takes only whom the earlier part was about."""
+        figures = earlier.intent in _FIGURE_INTENTS and topic
         models = self.models or earlier.models
-        benchmarks = self.benchmarks or (earlier.benchmarks if figures or not self.named else ())
+        benchmarks = self.benchmarks or (
+            earlier.benchmarks if figures or not (self.named or not topic) else ()
+        )
         entities = self.entities or (earlier.entities if not (self.models or self.benchmarks) else ())
         context = self.context
-        if words and not self.named:  # a follow-up reads with the earlier question's topic words
+        if words and topic and not self.named:  # a follow-up reads with the earlier question's topic words
             context = tuple(
                 w
                 for w in (*earlier.words, *earlier.context)

@@ -64,12 +64,17 @@ class CuratedUnknowns:
             any_order = len(trigger.words) >= 2 and trigger.words <= words and trigger.names <= names
             if not (in_a_row or any_order):
                 continue
-            if figures and not trigger.typed_words & self._figure_words:
+            if figures and not (trigger.typed_words & self._figure_words or self._names(unknown_id, part)):
                 continue
             if not query.on_topic and len(trigger.typed_words) < 2:
                 continue  # "bitcoin price today" names a price, but not Muse Spark's
             return unknown_id
         return None
+
+    def _names(self, unknown_id: str, part: Part) -> bool:
+        """Whether the part's subject is the unknown's (a model the source lacks, no known
+        model beside it)."""
+        return self.kb.unknowns[unknown_id].names_a_subject and not part.models
 
     def _candidates(self, language: str, said: set[str]) -> list[tuple[str, Trigger]]:
         """The triggers sharing a word with what was said, in the knowledge base's order (the

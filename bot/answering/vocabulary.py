@@ -30,4 +30,7 @@ PERSONAL = frozenset({"he", "her", "hes", "him", "his", "she", "shes"})
 DOMAIN_WORDS = frozenset({"agents", "ai", "api", "benchmark", "benchmarks", "closed", "compute", "fine", "llm", "meta", "open", "parallel", "parameters", "rollout", "tokens", "tune", "weights"})
 # Words that join a follow-up fragment to its names ("and on hle?").
 CONNECTIVES = frozenset({"about", "also", "and", "at", "for", "how", "in", "on", "the", "what", "with"})
+# Words that keep a follow-up on the earlier question rather than start a topic of its own: a
+# request ("tell me", "give the numbers"), a figure's mode, "instead", "does it help".
+CONTINUING = frozenset({"actually", "alternative", "else", "explain", "figure", "figures", "give", "help", "instead", "list", "mention", "mode", "number", "numbers", "really", "say", "scores", "show", "tell", "use", "work"})
 # fmt: on

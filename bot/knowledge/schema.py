@@ -147,6 +147,9 @@ class Unknown(_Strict):
     triggers: list[Text]
     answer: Text
     source: Slug
+    #: The triggers are names of what a question is about (another company's model): "grok 4
+    #: hle" asks for Grok's figure, which the source lacks, not for Muse Spark's.
+    names_a_subject: bool = False
 
 
 @dataclass(frozen=True)

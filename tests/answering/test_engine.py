@@ -156,6 +156,14 @@ def test_unknowns_say_the_source_does_not_give_it(engine: Engine, question: str,
     assert answer.sources
 
 
+@pytest.mark.parametrize("question", ["grok 4 hle", "what did deepseek score on arc agi 2", "llama 5 healthbench"])
+def test_a_figure_for_a_model_the_source_lacks_is_not_muse_sparks(engine: Engine, question: str) -> None:
+    answer = _ask(engine, question)
+    assert "doesn't cover that model" in answer.text, answer.text
+    assert not answer.text.startswith("No"), "a version number is no claimed figure"
+    assert not re.search(r"\b(50\.2|42\.5|42\.8)\b", answer.text)
+
+
 # --------------------------------------------------------------------------- off-topic / odd input
 
 

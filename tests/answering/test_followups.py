@@ -40,3 +40,20 @@ def test_more_in_spanish_is_more_in_spanish(engine: Engine) -> None:
 def test_a_follow_up_about_a_detail_is_answered_from_what_was_just_said(engine: Engine) -> None:
     _, deal = _chat(engine, "who is alexandr wang", "how much was that deal")
     assert "14 billion" in deal
+
+
+def test_a_follow_up_about_it_asks_about_the_model_not_the_last_figure(engine: Engine) -> None:
+    _, released, built = _chat(engine, "muse spark hle", "when was it released?", "who built it")
+    assert "April 8, 2026" in released and "50.2" not in released
+    assert "Meta Superintelligence Labs" in built and "50.2" not in built
+
+
+def test_a_follow_up_about_that_figure_stays_on_it(engine: Engine) -> None:
+    _, mode, numbers = _chat(engine, "muse spark arc agi 2 score", "what mode was that in", "and gemini?")
+    assert "Thinking" in mode
+    assert "76.5" in numbers
+
+
+def test_thanks_after_a_figure_is_no_question(engine: Engine) -> None:
+    _, thanks = _chat(engine, "muse spark hle", "thanks!")
+    assert "50.2" not in thanks and "welcome" in thanks.lower()
