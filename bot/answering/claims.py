@@ -50,9 +50,10 @@ _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
 
 
 def false_figure_claim(kb: KnowledgeBase, part: Part, default_model: str) -> bool:
-    """Whether the part claims a figure, a place or a lead on its benchmark that the scores deny."""
+    """Whether the part claims a figure, a place or a lead on its benchmark that the scores deny,
+    or a lead on every benchmark that one of them denies."""
     if not part.benchmarks:
-        return False
+        return any(c.everywhere and not _first_everywhere(kb, c.model or default_model) for c in part.claims)
     models = list(part.models) or [default_model]
     for claim in part.claims:
         if claim.value is None and not part.models:
@@ -61,6 +62,12 @@ def false_figure_claim(kb: KnowledgeBase, part: Part, default_model: str) -> boo
             if _denied(kb.benchmarks[bench_id], models, claim):
                 return True
     return False
+
+
+def _first_everywhere(kb: KnowledgeBase, model: str) -> bool:
+    """Whether `model` is first (or tied first) on every benchmark that scores it."""
+    scored = [b for b in kb.benchmarks.values() if b.score_for(model) is not None]
+    return all(_tied(b, model, b.ranked()[0].model) for b in scored)
 
 
 def _denied(bench: Benchmark, models: list[str], claim: Claim) -> bool:

@@ -12,13 +12,24 @@ from bot.answering.compare import Comparison, Ranking
 from bot.i18n import Speaker
 from bot.knowledge import KnowledgeBase
 
-__all__ = ["ANSWER_BUDGET", "comparison_answer", "compose", "fallback"]
+__all__ = ["ANSWER_BUDGET", "comparison_answer", "compose", "corrected", "fallback"]
 
 #: Characters an answer to several questions at once may take before each is cut to its lead:
 #: a busy group chat reads a few lines, not an essay.
 ANSWER_BUDGET = 600
 _LEAD_CHARS = 80
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[*A-Z0-9\u0900-\u097f¿¡])")
+
+
+def corrected(text: str, say: Speaker) -> str:
+    """The answer to a false premise, starting with the correction ("No — …"), unless it
+    already starts with one ("Not across the board…", "Não em tudo…"): one "no", not two."""
+    no = say(texts.CORRECTION, text="").strip(" —-").casefold()
+    first = text.lstrip("*_ ").split(maxsplit=1)[:1]
+    word = first[0].strip(".,:;!").casefold() if first else ""
+    if no and word.startswith(no) and len(word) <= len(no) + 1:
+        return text
+    return say(texts.CORRECTION, text=text)
 
 
 def compose(kb: KnowledgeBase, pieces: list[Piece], say: Speaker) -> Answer:

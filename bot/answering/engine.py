@@ -25,7 +25,7 @@ from bot.answering.answer import Answer, SourceRef, Turn
 from bot.answering.answers import Answerers, Piece
 from bot.answering.claims import contradicts_answer, false_figure_claim
 from bot.answering.compare import CompareError, Comparer
-from bot.answering.composition import comparison_answer, compose, fallback
+from bot.answering.composition import comparison_answer, compose, corrected, fallback
 from bot.answering.dictionary import is_common
 from bot.answering.followups import FollowUps
 from bot.answering.guard import FigureGuard
@@ -257,7 +257,7 @@ class Engine:
         if unknown is not None:
             piece = a.unknown(unknown, say)
             if self._contradicted(query, part, piece):
-                piece.text = say(texts.CORRECTION, text=piece.text)
+                piece.text = corrected(piece.text, say)
             return piece
         if query.follows and part.intent in (Intent.FACT, Intent.MODEL) and not part.benchmarks:
             more = self.followups.more(part, query.follows, say, self.parser.stopwords(query.language))
@@ -277,13 +277,13 @@ class Engine:
         if structured is not None:
             piece = structured(part, say)
             if false_figure_claim(self.kb, part, self.kb.subject):
-                piece.text = say(texts.CORRECTION, text=piece.text)
+                piece.text = corrected(piece.text, say)
             return piece
         fact = self._fact(part, query, say)
         if fact is None and query.follows and part.fragment:
             fact = self.followups.related(part, query.follows, say)
         if fact is not None and self._contradicted(query, part, fact):
-            fact.text = say(texts.CORRECTION, text=fact.text)
+            fact.text = corrected(fact.text, say)
         return fact
 
     def _contradicted(self, query: Query, part: Part, piece: Piece) -> bool:

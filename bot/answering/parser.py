@@ -258,6 +258,8 @@ class Parser:
         made = "made" in words
         models = _ordered(t.ident for t in toks if t.kind == "model" and not (made and self._is_vendor(t)))
         entities = _ordered(t.ident for t in toks if t.kind == "entity")
+        # "is it open like llama", "é open source tipo o llama?": about it, not Llama
+        entities = tuple(e for e in entities if e not in _likened(toks, self._phrasing.stopwords(language)))
         orgs = _ordered(f"org:{t.surface}" for t in toks if t.kind == "model" and made and self._is_vendor(t))
         benchmarks = _ordered(t.ident for t in toks if t.kind == "benchmark")
         topics = _ordered(t.ident for t in toks if t.kind == "topic")
@@ -304,6 +306,8 @@ class Parser:
             return Intent.GREETING
         if polite and set(content) <= THANKS | GREETINGS:
             return Intent.THANKS
+        if _sweeping(part):
+            return Intent.VERDICT  # "does spark lead every benchmark?": where it leads, where not
         if has(VERDICT_WORDS) and (len(part.models) >= 2 or (part.models and part.benchmarks)):
             return Intent.VERDICT
         if (
@@ -362,6 +366,8 @@ class Parser:
         for word, place in _ORDINALS.items():
             if word in words and part.benchmarks:
                 claims.append(Claim(rank=place))
+        if _sweeping(part):
+            claims.append(Claim(rank=1, model=(*part.models, None)[0], everywhere=True))
         leader = self._leader_claim(toks)
         if leader is not None:
             claims.append(leader)
@@ -457,6 +463,24 @@ class Parser:
             return False
         ignore = self._phrasing.stopwords(language) | self._phrasing.stopwords("en") | _FOLLOW_WORDS
         return any(w not in ignore and not w.isdigit() for w in part.words)
+
+
+def _likened(toks: list[_Token], stop: frozenset[str]) -> set[str]:
+    """The entities a question likens its subject to ("like llama", "tipo o llama"), rather
+    than asks about."""
+    found: set[str] = set()
+    for i, tok in enumerate(toks):
+        if tok.word == "like":
+            after = [t for t in toks[i + 1 :] if t.kind or t.word not in stop][:1]
+            found.update(t.ident for t in after if t.ident)
+    return found
+
+
+def _sweeping(part: Part) -> bool:
+    """ "spark leads every benchmark", "best at everything": first everywhere, for one model."""
+    words = set(part.words)
+    about_one = len(part.models) == 1 or (not part.models and bool(words & {"it", "its"}))
+    return {"first", "every"} <= words and not part.benchmarks and about_one
 
 
 def _ordered(items: Iterable[str]) -> tuple[str, ...]:

@@ -31,7 +31,8 @@ class Intent(StrEnum):
 class Claim:
     """Something a question asserts. `value` is a figure as written ("76.5", "40"); `rank` a
     claimed place (1 for "#1", "first", "number one"); `top` a claimed "top N"; `leader` a model
-    the question says beats another (`behind`) on the part's benchmark."""
+    the question says beats another (`behind`) on the part's benchmark; `everywhere` a model
+    said to lead on every benchmark."""
 
     value: str | None = None
     model: str | None = None  # whose figure `value` is said to be
@@ -40,6 +41,7 @@ class Claim:
     leader: str | None = None
     behind: str | None = None
     direction: str | None = None  # "more" or "less", against the source's own comparison
+    everywhere: bool = False  # first on every benchmark: "spark leads every benchmark, right?"
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,9 @@ def test_unknowns_say_the_source_does_not_give_it(engine: Engine, question: str,
     assert answer.sources
 
 
-@pytest.mark.parametrize("question", ["grok 4 hle", "what did deepseek score on arc agi 2", "llama 5 healthbench"])
+@pytest.mark.parametrize(
+    "question", ["grok 4 hle", "what did deepseek score on arc agi 2", "llama 5 healthbench"]
+)
 def test_a_figure_for_a_model_the_source_lacks_is_not_muse_sparks(engine: Engine, question: str) -> None:
     answer = _ask(engine, question)
     assert "doesn't cover that model" in answer.text, answer.text
@@ -359,3 +361,31 @@ def test_a_wrong_figure_with_a_decimal_comma_is_corrected_first(
     engine: Engine, question: str, correction: str
 ) -> None:
     assert _ask(engine, question).text.startswith(correction)
+
+
+# ------------------------------------------------------------------------------- sweeping claims
+
+
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("muse spark leads every benchmark, correct?", "not"),
+        ("spark is the best at everything right", "not"),
+        ("does it win all the benchmarks", "not"),
+        ("muse spark lidera todos os benchmarks, né?", "não"),
+        ("muse spark unggul di semua benchmark kan?", "tidak"),
+    ],
+)
+def test_a_lead_on_every_benchmark_is_denied_with_where_it_trails(
+    engine: Engine, question: str, no: str
+) -> None:
+    text = _ask(engine, question).text
+    assert text.casefold().startswith(no), text
+    assert "ARC-AGI 2" in text and ("42,8" in text or "42.8" in text), "where it leads and where it trails"
+    assert not re.match(rf"{no}\W+{no}\b", text.casefold()), "one 'no', not 'No — Not…'"
+
+
+def test_a_model_likened_to_is_not_the_subject(engine: Engine) -> None:
+    for question in ("is it open weights like llama", "é open source tipo o llama?"):
+        answer = _ask(engine, question)
+        assert answer.subject == "closed-weights", (question, answer.text)
