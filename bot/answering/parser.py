@@ -301,10 +301,10 @@ class Parser:
         has = set(words).__and__
         polite = GREETINGS | THANKS
         content = [w for w in words if w in polite or w not in self._phrasing.stopwords("en")]
-        polite = bool(content) and not part.named and not has(REFERRING)  # "does it help?" asks
-        if polite and set(content) <= GREETINGS:
+        courtesy = bool(content) and not part.named and not has(REFERRING)  # "does it help?" asks
+        if courtesy and set(content) <= GREETINGS:
             return Intent.GREETING
-        if polite and set(content) <= THANKS | GREETINGS:
+        if courtesy and set(content) <= polite:
             return Intent.THANKS
         if _sweeping(part):
             return Intent.VERDICT  # "does spark lead every benchmark?": where it leads, where not
