@@ -389,3 +389,16 @@ def test_a_model_likened_to_is_not_the_subject(engine: Engine) -> None:
     for question in ("is it open weights like llama", "é open source tipo o llama?"):
         answer = _ask(engine, question)
         assert answer.subject == "closed-weights", (question, answer.text)
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("म्यूज स्पार्क का हेल्थबेंच स्कोर क्या है?", "42.8"),
+        ("जेमिनी का आर्क एजीआई 2 स्कोर", "76.5"),
+        ("जीपीटी 5.4 का टर्मिनल बेंच स्कोर", "75.1"),
+    ],
+)
+def test_names_typed_in_devanagari_are_read(engine: Engine, question: str, figure: str) -> None:
+    answer = _ask(engine, question)
+    assert figure in answer.text and answer.language == "hi", answer.text
