@@ -46,6 +46,7 @@ _MONTHS = (
     "november",
     "december",
 )
+_QUANTIFIER = re.compile(r"\b(?:more|less|fewer) than\b")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
 
 
@@ -134,7 +135,8 @@ def contradicts_answer(
     if any(e.startswith("org:") and e[4:] != "meta" for e in part.entities) and "meta" in a:
         return True
     directions = {c.direction for c in part.claims if c.direction}
-    return ("more" in directions and " less " in f" {a} ") or ("less" in directions and " more " in f" {a} ")
+    said = f" {_QUANTIFIER.sub(' ', a)} "  # "more than ten times less" says less
+    return ("more" in directions and " less " in said) or ("less" in directions and " more " in said)
 
 
 def _statement(part: Part) -> bool:

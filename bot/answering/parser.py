@@ -224,15 +224,15 @@ class Parser:
         return out
 
     def _split(self, toks: list[_Token]) -> list[list[_Token]]:
-        """Cut at "and" when what follows asks something of its own."""
+        """Cut at "and" when what follows asks something of its own; at "is" when a question
+        word follows: an unaccented Portuguese "e" reads as "é" ("quando saiu e quem fez")."""
         parts: list[list[_Token]] = [[]]
         for i, tok in enumerate(toks):
-            if (
-                tok.word in _SPLIT_WORDS
-                and not tok.kind
-                and parts[-1]
-                and self._asks_own(parts[-1], toks[i + 1 :])
-            ):
+            after = toks[i + 1 :]
+            joins = tok.word in _SPLIT_WORDS or (
+                tok.word == "is" and after[:1] and after[0].word in QUESTION_WORDS
+            )
+            if joins and not tok.kind and parts[-1] and self._asks_own(parts[-1], after):
                 parts.append([])
                 continue
             parts[-1].append(tok)
@@ -245,6 +245,8 @@ class Parser:
         head = after[0].word
         if head in QUESTION_WORDS or head in YES_NO or head in {"can", "any"}:
             return True
+        if head in SCORE_WORDS and any(t.word in QUESTION_WORDS for t in before):
+            return True  # "cuando salio y cuanto saco en hle": "cuánto sacó" reads as "score"
         # "hle score and arc agi 2 score" asks twice; "on hle, arc agi 2 and healthbench" lists
         names_after = {t.kind for t in after if t.kind in ("benchmark", "topic")}
         names_before = {t.kind for t in before if t.kind in ("benchmark", "topic")}
@@ -447,7 +449,9 @@ class Parser:
             if part.intent in (Intent.GREETING, Intent.THANKS):
                 pass  # "thanks!" after a figure is no question about it
             elif earlier is not None and (part.fragment or (i and not part.models)):
-                part = part.borrowing(earlier, words=not i, topic=not self._asks_its_own(part, language))
+                # "… and how did they do that?": "that" is what the part before said
+                words = not i or bool(set(part.words) & _THE_ANSWER)
+                part = part.borrowing(earlier, words=words, topic=not self._asks_its_own(part, language))
                 part = replace(part, intent=self._intent(part, part.words))
             elif i and earlier is not None and part.intent in _FIGURE_INTENTS and not part.benchmarks:
                 # "spark is #1 on vision right? heard it beats gemini": still about vision

@@ -78,9 +78,9 @@ class Part:
         "and gemini?" keeps the benchmark, "and on healthbench?" keeps the models, "why not?"
         keeps everything and the earlier part's words (the intent is the parser's to redo).
         With `topic` False the part asks something of its own ("when was it released?" after
-        a figure): it takes only whom the earlier part was about."""
+        a figure): it takes only whom the earlier part was about, the first one named ("it")."""
         figures = earlier.intent in _FIGURE_INTENTS and topic
-        models = self.models or earlier.models
+        models = self.models or (earlier.models if topic else earlier.models[:1])
         benchmarks = self.benchmarks or (
             earlier.benchmarks if figures or not (self.named or not topic) else ()
         )

@@ -402,3 +402,21 @@ def test_a_model_likened_to_is_not_the_subject(engine: Engine) -> None:
 def test_names_typed_in_devanagari_are_read(engine: Engine, question: str, figure: str) -> None:
     answer = _ask(engine, question)
     assert figure in answer.text and answer.language == "hi", answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("quando saiu e quem fez?", ["8 de abril de 2026", "Meta Superintelligence Labs"]),
+        ("cuando salio y cuanto saco en hle", ["8 de abril de 2026", "50,2"]),
+        ("what's the aa index score for spark and gpt, and why is it closed", ["52", "compute"]),
+    ],
+)
+def test_every_part_of_a_question_is_answered(engine: Engine, question: str, wanted: list[str]) -> None:
+    text = _ask(engine, question).text
+    assert all(w in text for w in wanted), text
+
+
+def test_a_true_premise_about_less_compute_is_not_corrected(engine: Engine) -> None:
+    assert not _ask(engine, "is it true it uses less compute than maverick?").text.startswith("No")
+    assert _ask(engine, "spark uses more compute than llama maverick right?").text.startswith("No —")
