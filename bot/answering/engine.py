@@ -259,7 +259,7 @@ class Engine:
             if self._contradicted(query, part, piece):
                 piece.text = corrected(piece.text, say)
             return piece
-        if query.follows and part.intent in (Intent.FACT, Intent.MODEL) and not part.benchmarks:
+        if query.follows and (part.intent in (Intent.FACT, Intent.MODEL) or self._bare(part, query)):
             more = self.followups.more(part, query.follows, say, self.parser.stopwords(query.language))
             if more is not None:
                 return more
@@ -285,6 +285,11 @@ class Engine:
         if fact is not None and self._contradicted(query, part, fact):
             fact.text = corrected(fact.text, say)
         return fact
+
+    def _bare(self, part: Part, query: Query) -> bool:
+        """A follow-up that names nothing itself ("why?", "tell me more"): whatever it borrowed,
+        it goes on from the last answer."""
+        return not self.parser.names_in(" ".join(part.said), query.language)
 
     def _contradicted(self, query: Query, part: Part, piece: Piece) -> bool:
         english = piece.text if query.language == "en" else self._english(piece)

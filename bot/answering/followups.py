@@ -2,8 +2,10 @@
 
 A chat goes on from the last answer. When that answer was a knowledge entry, a short follow-up
 is read against it first: a request for more gets the entry's `detail` (written for exactly
-this, and shown nowhere else), and a question gets the entry among it and its `related` ones
-that answers it best — "why?" after "Muse Spark is closed" is the entry on why it is closed.
+this, and shown nowhere else), a bare "why?" its first `related` entry (the knowledge base lists
+the one that explains first: "why?" after "Muse Spark is closed" is the entry on why it is
+closed), and a question the entry among its related ones that answers it best. After a figure,
+the entry is the benchmark's `entry`, the story of that result.
 """
 
 from __future__ import annotations
@@ -67,11 +69,24 @@ class FollowUps:
         when the answer was the entry's detail; "" for none."""
         last = next((t.text for t in reversed(history) if t.role == "assistant"), "")
         words = " ".join(tokens(last))
-        return next((ident for opening, ident in self._openings if opening in words), "")
+        found = next((ident for opening, ident in self._openings if opening in words), "")
+        return found or self._result_entry(f" {words} ")
+
+    def _result_entry(self, words: str) -> str:
+        """After a figure ("Muse Spark scores 50.2 on Humanity's Last Exam…"), the entry about
+        the first benchmark it names: what "why?" and "tell me more" go on from."""
+        named = [
+            (words.find(f" {name} "), b.entry)
+            for b in self.kb.benchmarks.values()
+            if b.entry
+            for name in {" ".join(tokens(b.name)), " ".join(tokens(b.short_name))} - {""}
+            if f" {name} " in words
+        ]
+        return min(named)[1] if named else ""
 
     def more(self, part: Part, follows: str, say: Speaker, stopwords: frozenset[str]) -> Piece | None:
-        """For "tell me more" or a bare "why?" after an entry (`follows`): its detail, or the
-        related entry that answers "why"; None for any other follow-up."""
+        """For "tell me more" or a bare "why?" after an entry (`follows`): its detail, or its
+        first related entry (the one that explains); None for any other follow-up."""
         ident, shown, _ = follows.partition(DETAIL)
         entry = self.kb.entries.get(ident)
         if entry is None or (not part.fragment and not set(part.words) & MORE_WORDS):
@@ -79,7 +94,7 @@ class FollowUps:
         if set(part.words) - MORE_WORDS - _BARE - stopwords:
             return None
         if part.asks & {"why", "how"}:
-            return self.related(part, ident, say) or self._more(entry, say, detail_shown=bool(shown))
+            return self._more(entry, say, detail_shown=True)
         return self._more(entry, say, detail_shown=bool(shown)) if set(part.words) & MORE_WORDS else None
 
     def related(self, part: Part, follows: str, say: Speaker) -> Piece | None:

@@ -31,6 +31,6 @@ DOMAIN_WORDS = frozenset({"agents", "ai", "api", "benchmark", "benchmarks", "clo
 # Words that join a follow-up fragment to its names ("and on hle?").
 CONNECTIVES = frozenset({"about", "also", "and", "at", "for", "how", "in", "on", "the", "what", "with"})
 # Words that keep a follow-up on the earlier question rather than start a topic of its own: a
-# request ("tell me", "give the numbers"), a figure's mode, "instead", "does it help".
-CONTINUING = frozenset({"actually", "alternative", "else", "explain", "figure", "figures", "give", "help", "instead", "list", "mention", "mode", "number", "numbers", "really", "say", "scores", "show", "tell", "use", "work"})
+# request ("tell me", "give the numbers"), a figure's mode or size ("why so low?"), "instead".
+CONTINUING = frozenset({"actually", "ahead", "alternative", "behind", "else", "explain", "figure", "figures", "give", "help", "high", "instead", "list", "low", "mention", "mode", "number", "numbers", "poorly", "really", "say", "scores", "show", "so", "strong", "tell", "use", "weak", "well", "work"})
 # fmt: on

@@ -186,6 +186,9 @@ def _reference_problems(kb: KnowledgeBase) -> Iterable[Problem]:
                     b.id,
                     f"benchmark '{b.id}' score for '{s.model}' refers to unknown source '{s.source}'",
                 )
+    for b in kb.benchmarks.values():
+        if b.entry is not None and b.entry not in kb.entries:
+            yield "benchmark", b.id, f"benchmark '{b.id}' refers to unknown entry '{b.entry}'"
     for e in kb.entries.values():
         if e.source not in kb.sources:
             yield "entry", e.id, f"entry '{e.id}' refers to unknown source '{e.source}'"

@@ -84,6 +84,8 @@ class Benchmark(_Strict):
     decimals: int = Field(default=1, ge=0, le=3)
     scores: list[Score]
     source: Slug
+    #: The entry that tells this result's story: "tell me more" or "why?" after a figure reads it.
+    entry: Slug | None = None
 
     @model_validator(mode="after")
     def _one_score_per_model(self) -> Benchmark:

@@ -57,3 +57,15 @@ def test_a_follow_up_about_that_figure_stays_on_it(engine: Engine) -> None:
 def test_thanks_after_a_figure_is_no_question(engine: Engine) -> None:
     _, thanks = _chat(engine, "muse spark hle", "thanks!")
     assert "50.2" not in thanks and "welcome" in thanks.lower()
+
+
+def test_why_after_a_figure_gives_what_the_source_says_is_behind_it(engine: Engine) -> None:
+    _, hle_why = _chat(engine, "muse spark hle", "why?")
+    _, health_why = _chat(engine, "spark healthbench score", "why?")
+    assert "parallel" in hle_why, "HLE was won in Contemplating mode: its sub-agents in parallel"
+    assert "health" in health_why.lower() and "42.8" not in health_why.split(".")[0], health_why
+
+
+def test_tell_me_more_after_a_figure_says_something_new(engine: Engine) -> None:
+    figure, more = _chat(engine, "muse spark hle", "tell me more")
+    assert more != figure and "outside what I know" not in more
