@@ -154,6 +154,14 @@ HISTORY_CLEARED = "History cleared."
 SCORE_TOP = (
     "**{model}** scores **{value}** on {benchmark}{mode} — the top figure the source gives ({others})."
 )
+SCORE_TIED_TOP = (
+    "**{model}** scores **{value}** on {benchmark}{mode}, level with {level} for the top figure the "
+    "source gives ({others})."
+)
+SCORE_TIED_ALONE = (
+    "**{model}** scores **{value}** on {benchmark}{mode}, level with {level} for the top figure."
+)
+TIED = "tied"
 SCORE_ALONE = "**{model}** scores **{value}** on {benchmark}{mode}."
 SCORE_BEHIND = "**{model}** scores **{value}** on {benchmark}{mode}, behind {ahead}."
 SCORE_BETWEEN = "**{model}** scores **{value}** on {benchmark}{mode}, behind {ahead} and ahead of {below}."

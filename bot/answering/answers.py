@@ -73,7 +73,8 @@ class Answerers:
             others = say.join([self._brief(bench, s, say) for s in bench.ranked()])
             return say(texts.NO_FIGURE_FOR_MODEL, benchmark=bench.name, model=model.name, others=others)
         ahead = [s for s in bench.ranked() if _better(bench, s, score)]
-        below = [s for s in bench.ranked() if s.model != model.id and s not in ahead]
+        level = [s for s in bench.ranked() if s.model != model.id and s.value == score.value]
+        below = [s for s in bench.ranked() if s.model != model.id and s not in ahead and s not in level]
         fields = {
             "model": model.name,
             "value": figure(bench, score.value, say),
@@ -85,6 +86,9 @@ class Answerers:
         }
         if bench.unit == "rank":
             line = say(texts.PLACE_BEHIND if ahead else texts.PLACE_TOP, **fields)
+        elif not ahead and level:  # "gpt aa index": 57, as is Gemini 3.1 Pro's
+            fields["level"] = say.join([self.kb.models[s.model].name for s in level])
+            line = say(texts.SCORE_TIED_TOP if below else texts.SCORE_TIED_ALONE, **fields)
         elif not ahead:
             line = say(texts.SCORE_TOP if below else texts.SCORE_ALONE, **fields)
         else:

@@ -78,9 +78,11 @@ class Ranking:
         b = self.benchmark
         direction = say(texts.LOWER_IS_BETTER if not b.higher_is_better else texts.HIGHER_IS_BETTER)
         lines = [f"**{b.name}** ({direction})", f"_{measures or b.measures}_", ""]
+        values = [score.value for _, score in self.entries]
         for place, (model, score) in enumerate(self.entries, 1):
             mode = f" ({score.mode})" if _shows_mode(model, score) else ""
-            lines.append(f"{place}. {model.name}{mode} — **{figure(b, score.value, say)}**")
+            tied = f" ({say(texts.TIED)})" if values.count(score.value) > 1 else ""
+            lines.append(f"{place}. {model.name}{mode} — **{figure(b, score.value, say)}**{tied}")
         return "\n".join(lines)
 
 

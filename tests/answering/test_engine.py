@@ -420,3 +420,27 @@ def test_every_part_of_a_question_is_answered(engine: Engine, question: str, wan
 def test_a_true_premise_about_less_compute_is_not_corrected(engine: Engine) -> None:
     assert not _ask(engine, "is it true it uses less compute than maverick?").text.startswith("No")
     assert _ask(engine, "spark uses more compute than llama maverick right?").text.startswith("No —")
+
+
+def test_a_shared_top_figure_is_told_as_a_tie(engine: Engine) -> None:
+    text = _ask(engine, "gpt 5.4 aa index score").text
+    assert "level with Gemini 3.1 Pro" in text and "ahead of" not in text, text
+    ranking = _ask(engine, "who leads the aa index").text
+    assert ranking.count("(tied)") == 2, ranking
+
+
+def test_every_message_the_bot_says_is_translated() -> None:
+    import string
+
+    import bot.texts as messages
+    from bot.i18n import speaker
+
+    english = [v for k, v in vars(messages).items() if k.isupper() and isinstance(v, str)]
+    for language in ("es", "pt", "id", "hi"):
+        say = speaker(language)
+        untranslated = []
+        for message in english:
+            fields = {name: "" for _, name, _, _ in string.Formatter().parse(message) if name}
+            if len(message) > 12 and say(message, **fields) == message.format(**fields):
+                untranslated.append(message)
+        assert not untranslated, (language, untranslated)
