@@ -8,12 +8,26 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.answering.engine import Engine
 from bot.knowledge import default_knowledge_dir
 from bot.warmstart import engine_for, snapshot_path
 
-QUESTIONS = ("what did muse spark score on hle", "spark vs gpt 5.4", "what is contemplating mode")
+EVAL_SETS = Path(__file__).parent / "eval" / "sets"
+
+
+def _questions() -> list[str]:
+    """Every kind of question: figures, comparisons, prose found by full-text search (which a
+    snapshot of an unwritten index would miss), in every language."""
+    found = ["what did muse spark score on hle", "spark vs gpt 5.4", "how many users will get spark"]
+    for name in ("en-dev", "es-dev", "pt-dev", "id-dev", "hi-dev"):
+        data = yaml.safe_load((EVAL_SETS / f"{name}.yaml").read_text(encoding="utf-8"))
+        found += [q["q"] for q in data["questions"]][:40]
+    return found
+
+
+QUESTIONS = _questions()
 
 
 @pytest.fixture

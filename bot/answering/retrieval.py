@@ -57,6 +57,9 @@ class _Fts5Index:
         marks = ", ".join("?" * len(weights))
         rows = [[" ".join(tokens(t)) for t in row] for row in texts]
         self._db.executemany(f"INSERT INTO doc VALUES ({marks})", rows)
+        # Committed, so FTS5 writes its index pages: a serialized copy (the warm-start snapshot)
+        # holds only what is written, and an uncommitted index reads back empty.
+        self._db.commit()
 
     def query(self, words: Sequence[str], limit: int) -> list[tuple[Entry, float]]:
         if not words:
