@@ -73,15 +73,15 @@ def _first_everywhere(kb: KnowledgeBase, model: str) -> bool:
 
 def _denied(bench: Benchmark, models: list[str], claim: Claim) -> bool:
     ranked = [s.model for s in bench.ranked()]
-    if claim.value is not None:
+    if claim.value is not None and not _year(claim.value):
         whose = [claim.model] if claim.model in models else models
         values = {bench.format_value(s.value).lstrip("#") for s in bench.scores}
         own = {bench.format_value(s.value).lstrip("#") for s in bench.scores if s.model in whose}
         claimed = claim.value.replace(",", ".")
         if claimed in values and claimed not in own:
             return True  # another model's figure, credited to this one
-        if "." in claimed and claimed not in own:
-            return True
+        if bench.unit == "score" and own and not _near(claimed, bench, whose):
+            return True  # "spark got 59 on arc agi 2 right?": 42.5
     if claim.rank is not None and models[0] in ranked:
         place = ranked.index(models[0]) + 1
         wanted = len(ranked) if claim.rank == -1 else claim.rank
@@ -96,6 +96,21 @@ def _denied(bench: Benchmark, models: list[str], claim: Claim) -> bool:
             better = lead.value > behind.value if bench.higher_is_better else lead.value < behind.value
             return not better
     return False
+
+
+def _year(value: str) -> bool:
+    """ "hle score 2026": a year, not a claimed figure (a prose claim about a date still counts)."""
+    return value.isdigit() and len(value) == 4
+
+
+def _near(claimed: str, bench: Benchmark, models: list[str]) -> bool:
+    """Whether a claimed figure is the model's: as given ("42.5"), or a whole number within a
+    point of it ("about 42" for 42.5 is no false premise; "59" is)."""
+    value = float(claimed)
+    own = [s.value for s in bench.scores if s.model in models]
+    if "." in claimed:
+        return any(bench.format_value(v) == bench.format_value(value) for v in own)
+    return any(abs(v - value) < 1 for v in own)
 
 
 def _tied(bench: Benchmark, model: str, other: str | None) -> bool:

@@ -444,3 +444,20 @@ def test_every_message_the_bot_says_is_translated() -> None:
             if len(message) > 12 and say(message, **fields) == message.format(**fields):
                 untranslated.append(message)
         assert not untranslated, (language, untranslated)
+
+
+@pytest.mark.parametrize(
+    ("question", "corrected"),
+    [
+        ("spark got 59 on arc agi 2 right?", True),
+        ("spark dapet 65 di ARC-AGI 2 kan?", True),
+        ("spark got about 42 on arc agi 2 right?", False),
+        ("hle score 2026", False),
+        ("was it released in 2025?", True),
+    ],
+)
+def test_a_whole_number_is_a_claimed_figure_but_a_year_is_not(
+    engine: Engine, question: str, corrected: bool
+) -> None:
+    text = _ask(engine, question).text
+    assert re.match(r"(No|Tidak) —", text) is not None if corrected else not text.startswith("No"), text
