@@ -42,7 +42,13 @@ class Span:
 
 
 def _alias_keys(names: Iterable[str]) -> set[tuple[str, ...]]:
-    return {key for key in (tuple(tokens(n)) for n in names) if key}
+    """Each name's tokens, and its possessive: "deep think's" reads as "deep thinks" (the
+    apostrophe dropped), which must still name Deep Think."""
+    keys = {key for key in (tuple(tokens(n)) for n in names) if key}
+    possessive = {
+        (*k[:-1], k[-1] + "s") for k in keys if k[-1].isalpha() and len(k[-1]) > 3 and not k[-1].endswith("s")
+    }  # not of short names: "wa" (WhatsApp) + s is "was"
+    return keys | possessive
 
 
 #: How close (rapidfuzz WRatio, 0..100) a name must be to be suggested: "llama" → Llama 4

@@ -258,7 +258,11 @@ class Parser:
     def _part(self, toks: list[_Token], language: str) -> Part:
         words = tuple(t.word for t in toks if not t.kind)
         made = "made" in words
-        models = _ordered(t.ident for t in toks if t.kind == "model" and not (made and self._is_vendor(t)))
+        models = _ordered(
+            t.ident
+            for i, t in enumerate(toks)
+            if t.kind == "model" and not (self._is_vendor(t) and (made or self._qualifies(toks, i)))
+        )
         entities = _ordered(t.ident for t in toks if t.kind == "entity")
         # "is it open like llama", "é open source tipo o llama?": about it, not Llama
         entities = tuple(e for e in entities if e not in _likened(toks, self._phrasing.stopwords(language)))
@@ -297,7 +301,12 @@ class Parser:
         return replace(part, fragment=self._is_fragment(part, stop))
 
     def _is_vendor(self, tok: _Token) -> bool:
-        return tok.surface in self._vendor
+        return tok.surface in self._vendor or tok.surface.removesuffix("s") in self._vendor
+
+    @staticmethod
+    def _qualifies(toks: list[_Token], i: int) -> bool:
+        """ "openai's gpt-5.4 pro": a maker's name just before one of its models only says whose."""
+        return i + 1 < len(toks) and toks[i + 1].kind == "model"
 
     def _intent(self, part: Part, words: tuple[str, ...]) -> Intent:
         has = set(words).__and__

@@ -461,3 +461,9 @@ def test_a_whole_number_is_a_claimed_figure_but_a_year_is_not(
 ) -> None:
     text = _ask(engine, question).text
     assert re.match(r"(No|Tidak) —", text) is not None if corrected else not text.startswith("No"), text
+
+
+def test_a_possessive_names_the_model(engine: Engine) -> None:
+    assert "48.4" in _ask(engine, "what is gemini 3.1 deep think's HLE score").text.split(",")[0]
+    text = _ask(engine, "openai's gpt-5.4 pro tops humanity's last exam").text
+    assert text.startswith("No —") and "43.9" in text, "a maker's name says whose model, not another"
