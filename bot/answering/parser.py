@@ -334,6 +334,8 @@ class Parser:
         if part.benchmarks:
             if has(RANK_WORDS) and (not part.models or part.asks & {"who", "which"}):
                 return Intent.RANK
+            if _asks_leader(part) and not part.models:
+                return Intent.RANK  # "which model is the best on arc agi 2?"
             return Intent.SCORE
         comparable = [*part.models, self._default_model] if len(part.models) == 1 else list(part.models)
         if (len(part.models) >= 2 or (has(COMPARE_WORDS) and part.models)) and not modes:
@@ -460,7 +462,12 @@ class Parser:
             elif earlier is not None and (part.fragment or (i and not part.models)):
                 # "… and how did they do that?": "that" is what the part before said
                 words = not i or bool(set(part.words) & _THE_ANSWER)
-                part = part.borrowing(earlier, words=words, topic=not self._asks_its_own(part, language))
+                part = part.borrowing(
+                    earlier,
+                    words=words,
+                    topic=not self._asks_its_own(part, language),
+                    models=not _asks_leader(part),
+                )
                 part = replace(part, intent=self._intent(part, part.words))
             elif i and earlier is not None and part.intent in _FIGURE_INTENTS and not part.benchmarks:
                 # "spark is #1 on vision right? heard it beats gemini": still about vision
@@ -487,6 +494,11 @@ def _likened(toks: list[_Token], stop: frozenset[str]) -> set[str]:
             after = [t for t in toks[i + 1 :] if t.kind or t.word not in stop][:1]
             found.update(t.ident for t in after if t.ident)
     return found
+
+
+def _asks_leader(part: Part) -> bool:
+    """ "who's best?", "qual modelo é o melhor": which model leads, among all of them."""
+    return bool(part.asks & {"who", "which"}) and bool(set(part.words) & {"better", "first", "top"})
 
 
 def _sweeping(part: Part) -> bool:

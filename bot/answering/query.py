@@ -73,14 +73,18 @@ class Part:
         """The words that carry meaning, for retrieval."""
         return [w for w in self.words if w not in stopwords]
 
-    def borrowing(self, earlier: Part, *, words: bool = True, topic: bool = True) -> Part:
+    def borrowing(
+        self, earlier: Part, *, words: bool = True, topic: bool = True, models: bool = True
+    ) -> Part:
         """This part with the names it leaves unsaid taken from an earlier part (a follow-up):
         "and gemini?" keeps the benchmark, "and on healthbench?" keeps the models, "why not?"
         keeps everything and the earlier part's words (the intent is the parser's to redo).
         With `topic` False the part asks something of its own ("when was it released?" after
-        a figure): it takes only whom the earlier part was about, the first one named ("it")."""
+        a figure): it takes only whom the earlier part was about, the first one named ("it").
+        With `models` False ("so who's best?") it asks among all models, not the earlier ones."""
         figures = earlier.intent in _FIGURE_INTENTS and topic
-        models = self.models or (earlier.models if topic else earlier.models[:1])
+        borrowed = (earlier.models if topic else earlier.models[:1]) if models else ()
+        models_ = self.models or borrowed
         benchmarks = self.benchmarks or (
             earlier.benchmarks if figures or not (self.named or not topic) else ()
         )
@@ -92,7 +96,7 @@ class Part:
                 for w in (*earlier.words, *earlier.context)
                 if w not in self.words and w not in _QUESTION_WORDS
             )
-        return replace(self, models=models, benchmarks=benchmarks, entities=entities, context=context)
+        return replace(self, models=models_, benchmarks=benchmarks, entities=entities, context=context)
 
 
 _QUESTION_WORDS = frozenset({"what", "when", "who", "why", "how", "where", "which"})

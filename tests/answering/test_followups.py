@@ -69,3 +69,15 @@ def test_why_after_a_figure_gives_what_the_source_says_is_behind_it(engine: Engi
 def test_tell_me_more_after_a_figure_says_something_new(engine: Engine) -> None:
     figure, more = _chat(engine, "muse spark hle", "tell me more")
     assert more != figure and "outside what I know" not in more
+
+
+def test_who_is_best_after_a_thread_ranks_every_model(engine: Engine) -> None:
+    *_, best = _chat(
+        engine, "whats spark's arc agi 2 score", "how about gemini 3.1 pro", "and gpt 5.4", "so who's best"
+    )
+    assert best.index("Gemini 3.1 Pro") < best.index("GPT-5.4"), "Gemini 3.1 Pro leads ARC-AGI 2 with 76.5"
+
+
+def test_which_model_is_best_on_a_benchmark_is_a_ranking_in_any_language(engine: Engine) -> None:
+    (answer,) = _chat(engine, "qual modelo é o melhor no arc-agi 2?")
+    assert answer.index("Gemini 3.1 Pro") < answer.index("Muse Spark") and "76,5" in answer
