@@ -41,14 +41,19 @@ class Span:
     ident: str
 
 
-def _alias_keys(names: Iterable[str]) -> set[tuple[str, ...]]:
-    """Each name's tokens, and its possessive: "deep think's" reads as "deep thinks" (the
-    apostrophe dropped), which must still name Deep Think."""
+def _alias_keys(names: Iterable[str], *, possessive: bool = True) -> set[tuple[str, ...]]:
+    """Each name's tokens, and (`possessive`) the English possessive: "deep think's" reads as
+    "deep thinks" (the apostrophe dropped), which must still name Deep Think. Not of short
+    names ("wa", WhatsApp, + s is "was") nor of topic words ("codes" is no possessive)."""
     keys = {key for key in (tuple(tokens(n)) for n in names) if key}
-    possessive = {
-        (*k[:-1], k[-1] + "s") for k in keys if k[-1].isalpha() and len(k[-1]) > 3 and not k[-1].endswith("s")
-    }  # not of short names: "wa" (WhatsApp) + s is "was"
-    return keys | possessive
+    if not possessive:
+        return keys
+    owned = {
+        (*k[:-1], k[-1] + "s")
+        for k in keys
+        if k[-1].isascii() and k[-1].isalpha() and len(k[-1]) > 3 and not k[-1].endswith("s")
+    }
+    return keys | owned
 
 
 #: How close (rapidfuzz WRatio, 0..100) a name must be to be suggested: "llama" → Llama 4
@@ -62,8 +67,11 @@ class MentionIndex:
     def __init__(self, kb: KnowledgeBase) -> None:
         self._kb = kb
         self._by_key: dict[tuple[str, ...], tuple[str, str]] = {}
+        vendors = {m.vendor.lower() for m in kb.models.values()}
         for m in kb.models.values():
-            self._add("model", m.id, [m.id, m.name, *m.aliases])
+            # "google's approach" is about Google, not Gemini: no possessive of a maker's name
+            self._add("model", m.id, [a for a in [m.id, m.name, *m.aliases] if a.lower() not in vendors])
+            self._add("model", m.id, [a for a in m.aliases if a.lower() in vendors], possessive=False)
         for b in kb.benchmarks.values():
             self._add("benchmark", b.id, [b.id, b.name, *b.aliases])
         for b in kb.benchmarks.values():
@@ -73,8 +81,8 @@ class MentionIndex:
         self._longest = max((len(k) for k in self._by_key), default=1)
         self._labels = {" ".join(k): v for k, v in self._by_key.items()}
 
-    def _add(self, kind: str, ident: str, names: Sequence[str]) -> None:
-        for key in _alias_keys(names):
+    def _add(self, kind: str, ident: str, names: Sequence[str], *, possessive: bool = True) -> None:
+        for key in _alias_keys(names, possessive=possessive and kind != "topic"):
             self._by_key.setdefault(key, (kind, ident))
 
     @property

@@ -177,7 +177,7 @@ class Parser:
         i = 0
         for span in [*spans, Span(len(words), 0, "", "")]:
             if span.start > i:
-                out += self._canonical(words[i : span.start], language)
+                out += self._canonical(words[i : span.start], language, opening=i == 0)
             if span.kind:
                 surface = " ".join(words[span.start : span.start + span.length])
                 after = span.start + span.length
@@ -191,8 +191,8 @@ class Parser:
             i = span.start + span.length
         return out
 
-    def _canonical(self, words: Sequence[str], language: str) -> list[_Token]:
-        canonical = self._phrasing.canonical(words, language)
+    def _canonical(self, words: Sequence[str], language: str, *, opening: bool = True) -> list[_Token]:
+        canonical = self._phrasing.canonical(words, language, opening=opening)
         out: list[_Token] = []
         topics = {s.start: s for s in self._index.spans(canonical, kinds=frozenset({"topic"}))}
         i = 0

@@ -8,7 +8,9 @@ lists the words that carry no meaning in a question (`stopwords`). The English p
 every question too: English model names, benchmark names and tech words turn up in all languages.
 
 Phrases are matched longest first on the question's tokens (`bot.answering.words.tokens`), so
-"codigo abierto" is "open source" before "codigo" alone can be "code".
+"codigo abierto" is "open source" before "codigo" alone can be "code". A phrase written with a
+leading "^" counts only where a clause starts: "e o claude?" is "what about claude?", but in
+"quem é o alexandr wang" the same words are "is the".
 """
 
 from __future__ import annotations
@@ -27,27 +29,34 @@ class Phrasing:
 
     def __init__(self) -> None:
         self._maps: dict[str, dict[Phrase, Phrase]] = {}
+        self._openings: dict[str, dict[Phrase, Phrase]] = {}  # the "^" phrases
         self._stop: dict[str, frozenset[str]] = {}
         self._stop_cache: dict[str, frozenset[str]] = {}
         for code, pack in packs().items():
             table: dict[Phrase, Phrase] = {}
+            opening: dict[Phrase, Phrase] = {}
             for canonical, variants in pack.concepts.items():
                 target = tuple(tokens(canonical))
                 for variant in variants:
                     key = tuple(tokens(variant))
                     if key and key != target:
-                        table.setdefault(key, target)
+                        (opening if variant.startswith("^") else table).setdefault(key, target)
             self._maps[code] = table
+            self._openings[code] = opening
             self._stop[code] = frozenset(w for s in pack.stopwords for w in tokens(s))
-        self._longest = max((len(k) for t in self._maps.values() for k in t), default=1)
+        self._longest = max(
+            (len(k) for t in (*self._maps.values(), *self._openings.values()) for k in t), default=1
+        )
 
-    def canonical(self, words: Sequence[str], language: str) -> list[str]:
-        """`words` with every known phrase of `language` (then of English) replaced."""
+    def canonical(self, words: Sequence[str], language: str, *, opening: bool = True) -> list[str]:
+        """`words` with every known phrase of `language` (then of English) replaced; `opening`
+        False when they do not start the clause (a name came before), so no "^" phrase applies."""
         out: list[str] = []
         tables = [self._maps.get(language, {}), self._maps.get("en", {})]
+        first = [self._openings.get(language, {}), self._openings.get("en", {}), *tables]
         i = 0
         while i < len(words):
-            hit = self._longest_at(words, i, tables)
+            hit = self._longest_at(words, i, first if i == 0 and opening else tables)
             if hit is None:
                 out.append(words[i])
                 i += 1

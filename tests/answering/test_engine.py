@@ -467,3 +467,8 @@ def test_a_possessive_names_the_model(engine: Engine) -> None:
     assert "48.4" in _ask(engine, "what is gemini 3.1 deep think's HLE score").text.split(",")[0]
     text = _ask(engine, "openai's gpt-5.4 pro tops humanity's last exam").text
     assert text.startswith("No —") and "43.9" in text, "a maker's name says whose model, not another"
+
+
+def test_a_question_and_a_second_in_portuguese_are_both_answered(engine: Engine) -> None:
+    text = _ask(engine, "quem é o alexandr wang e quanto a meta pagou pela scale ai").text
+    assert "diretor de IA" in text and "14 bilhões" in text, text
