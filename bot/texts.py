@@ -199,6 +199,7 @@ LEADS_ON = "**{model}** leads on {benchmarks}"
 
 HIGHER_IS_BETTER = "higher is better"
 LOWER_IS_BETTER = "lower is better"
+RANK_FIRST_IS_BEST = "#1 is best"
 LEGEND_LEADS = "{mark} leads among these"
 LEGEND_NO_FIGURE = "— no figure in the source"
 LEGEND_MODE = "{letter} = {mode} mode"

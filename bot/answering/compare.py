@@ -76,7 +76,7 @@ class Ranking:
         """The ranking, best first; `measures` replaces the English description (a translation)."""
         say = say or speaker("en")
         b = self.benchmark
-        direction = say(texts.LOWER_IS_BETTER if not b.higher_is_better else texts.HIGHER_IS_BETTER)
+        direction = say(_direction(b))
         lines = [f"**{b.name}** ({direction})", f"_{measures or b.measures}_", ""]
         values = [score.value for _, score in self.entries]
         for place, (model, score) in enumerate(self.entries, 1):
@@ -226,6 +226,13 @@ class Comparer:
         best = pick(v for _, v in present)
         leaders = frozenset(i for i, v in present if v == best) if len(present) > 1 else frozenset()
         return Row(bench, cells, leaders)
+
+
+def _direction(bench: Benchmark) -> str:
+    """Which way is better, as a reader of the ranking needs it: a placing is best at #1."""
+    if bench.unit == "rank":
+        return texts.RANK_FIRST_IS_BEST
+    return texts.HIGHER_IS_BETTER if bench.higher_is_better else texts.LOWER_IS_BETTER
 
 
 def _clip(name: str, limit: int = 40) -> str:
