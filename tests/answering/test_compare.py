@@ -151,9 +151,9 @@ def test_benchmark_ranking_is_best_first(engine: Engine) -> None:
     ]
 
 
-def test_rank_benchmark_is_ordered_with_lower_is_better(engine: Engine) -> None:
+def test_a_placing_ranking_is_ordered_best_first_and_says_so(engine: Engine) -> None:
     answer = engine.compare(["vision benchmarks"])
-    assert "lower is better" in answer.text
+    assert "#1 is best" in answer.text and "lower is better" not in answer.text
     assert answer.text.index("Gemini 3.1 Pro Preview — **#1**") < answer.text.index("Muse Spark — **#2**")
 
 
