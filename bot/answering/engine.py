@@ -36,6 +36,7 @@ from bot.answering.prompt import build_messages, relevant_source_ids
 from bot.answering.query import Intent, Part, Query
 from bot.answering.retrieval import CuratedRetriever, Retriever
 from bot.answering.unknowns import CuratedUnknowns
+from bot.answering.vocabulary import DOMAIN_WORDS
 from bot.answering.words import Speller, tokens
 from bot.i18n import Speaker, speaker
 from bot.knowledge import Entry, KnowledgeBase
@@ -355,7 +356,8 @@ class Engine:
         if owned:
             hits = self.retriever.search(text, limit=1, among=owned, language=query.language)
             return hits[0].entry if hits and hits[0].confidence >= OWNED_THRESHOLD else None
-        bar = CONFIDENCE_THRESHOLD if part.named or part.topics or part.context else UNNAMED_THRESHOLD
+        about = part.named or part.topics or part.context or set(part.words) & DOMAIN_WORDS
+        bar = CONFIDENCE_THRESHOLD if about else UNNAMED_THRESHOLD
         hits = self.retriever.search(text, limit=1, language=query.language)
         if not hits:
             return None

@@ -62,6 +62,7 @@ _VERSION = re.compile(r"^\d(?:\.\d)?$")
 _SPLIT_WORDS = frozenset({"and", "also", "plus"})
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
 _SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)")
+_TLDR = re.compile(r"\btl\s*;\s*dr\b", re.IGNORECASE)  # "tl;dr" asks for brevity, it ends no sentence
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 _COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # not the decimal comma of "40,1"
 _HASH_RANK = re.compile(r"#\s?(\d{1,2})\b")
@@ -134,7 +135,7 @@ class Parser:
         before = previous.language if previous is not None and not own_language else None
         language = language or detect(text, names=self._name_words, previous=before, hint=hint).language
         parts: list[Part] = []
-        for sentence in _SENTENCE.split(text):
+        for sentence in _SENTENCE.split(_TLDR.sub(" tldr ", text)):
             for tokens_ in self._split(self._clauses(sentence, language)):
                 part = self._part(tokens_, language)
                 if part.words or part.named:
@@ -245,6 +246,9 @@ class Parser:
         head = after[0].word
         if head in QUESTION_WORDS or head in YES_NO or head in {"can", "any"}:
             return True
+        words = [t.word for t in after if not t.kind]
+        if after[0].kind and words[:1] and words[0] in QUESTION_WORDS:
+            return True  # "aur scale ai kitne mein kharida": the question word after the name
         if head in SCORE_WORDS and any(t.word in QUESTION_WORDS for t in before):
             return True  # "cuando salio y cuanto saco en hle": "cuánto sacó" reads as "score"
         # "hle score and arc agi 2 score" asks twice; "on hle, arc agi 2 and healthbench" lists

@@ -57,10 +57,16 @@ class CuratedUnknowns:
         score", "claude healthbench"): "how big is spark's lead" asks a figure the source has."""
         several = len(query.parts) > 1  # then a trigger counts only within its own part
         raw = f" {' '.join(part.said if several else tokens(query.text))} "
+        said = f" {' '.join(part.said)} "
+        # Another language's question read in canonical words ("harga muse spark" is "price
+        # muse spark"), when it is about the subject: "harga emas hari ini" is not.
+        read = query.language != "en" and query.on_topic
         words = set(part.words)
         names = {*(part.models or [self.kb.subject]), *part.benchmarks, *part.entities}
         for unknown_id, trigger in self._candidates(query.language, {*raw.split(), *words}):
-            in_a_row = (trigger.in_order if several else trigger.typed) in raw
+            in_a_row = (trigger.in_order if several else trigger.typed) in raw or (
+                read and trigger.in_order in said
+            )
             any_order = len(trigger.words) >= 2 and trigger.words <= words and trigger.names <= names
             if not (in_a_row or any_order):
                 continue

@@ -472,3 +472,24 @@ def test_a_possessive_names_the_model(engine: Engine) -> None:
 def test_a_question_and_a_second_in_portuguese_are_both_answered(engine: Engine) -> None:
     text = _ask(engine, "quem é o alexandr wang e quanto a meta pagou pela scale ai").text
     assert "diretor de IA" in text and "14 bilhões" in text, text
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted", "unwanted"),
+    [
+        ("yo whats muse spark in 1 line", "first proprietary", "locally"),
+        ("tl;dr strengths and weaknesses pls", "ARC-AGI 2", "outside what I know"),
+        ("harga muse spark brp", "API", "Scale AI"),
+        ("alexandr wang kaun hai aur scale ai kitne mein kharida", "Meta Superintelligence Labs", "outside"),
+    ],
+)
+def test_shorthand_and_word_order_of_chat_are_understood(
+    engine: Engine, question: str, wanted: str, unwanted: str
+) -> None:
+    text = _ask(engine, question).text
+    assert wanted in text and unwanted not in text, text
+
+
+def test_a_price_of_something_else_is_not_muse_sparks(engine: Engine) -> None:
+    for question in ("bitcoin price today", "harga emas antam hari ini brp ya"):
+        assert _ask(engine, question).route == "fallback", question
