@@ -275,6 +275,9 @@ class Engine:
             Intent.VERDICT: a.verdict,
             Intent.MODEL: a.model,
         }.get(part.intent)
+        advice = self._entry_for(part, query) if self._advice(part) else None
+        if advice is not None:
+            return self.answerers.entry(advice, say)
         if structured is not None:
             piece = structured(part, say)
             if false_figure_claim(self.kb, part, self.kb.subject):
@@ -286,6 +289,14 @@ class Engine:
         if fact is not None and self._contradicted(query, part, fact):
             fact.text = corrected(fact.text, say)
         return fact
+
+    @staticmethod
+    def _advice(part: Part) -> bool:
+        """ "should i use spark for coding agents", "o spark é bom pra programar?": advice about
+        a field (a topic word, no benchmark named) is the prose that gives it, figures included,
+        not a lone score."""
+        claims = bool(part.claims)  # a false premise is corrected from the scores
+        return part.intent is Intent.VERDICT and part.topic_only and len(set(part.models)) < 2 and not claims
 
     def _bare(self, part: Part, query: Query) -> bool:
         """A follow-up that names nothing itself ("why?", "tell me more"): whatever it borrowed,

@@ -493,3 +493,14 @@ def test_shorthand_and_word_order_of_chat_are_understood(
 def test_a_price_of_something_else_is_not_muse_sparks(engine: Engine) -> None:
     for question in ("bitcoin price today", "harga emas antam hari ini brp ya"):
         assert _ask(engine, question).route == "fallback", question
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["should i use spark for coding agents", "o spark é bom pra programar?", "sirve para codear agentes?"],
+)
+def test_advice_about_a_field_gives_the_articles_advice_with_its_figures(
+    engine: Engine, question: str
+) -> None:
+    text = _ask(engine, question).text
+    assert "GPT-5.4" in text and "Gemini" in text and ("59.0" in text or "59,0" in text), text
