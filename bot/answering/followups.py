@@ -16,6 +16,7 @@ from bot.answering.answer import Turn
 from bot.answering.answers import Answerers, Piece
 from bot.answering.query import Part
 from bot.answering.retrieval import Retriever
+from bot.answering.vocabulary import CONTINUING
 from bot.answering.words import tokens
 from bot.i18n import Speaker
 from bot.knowledge import Entry, KnowledgeBase
@@ -91,8 +92,8 @@ class FollowUps:
         entry = self.kb.entries.get(ident)
         if entry is None or (not part.fragment and not set(part.words) & MORE_WORDS):
             return None
-        if set(part.words) - MORE_WORDS - _BARE - stopwords:
-            return None
+        if set(part.words) - MORE_WORDS - _BARE - CONTINUING - stopwords:
+            return None  # "why so low?" is bare; "why is it closed?" asks something of its own
         if part.asks & {"why", "how"}:
             return self._more(entry, say, detail_shown=True)
         return self._more(entry, say, detail_shown=bool(shown)) if set(part.words) & MORE_WORDS else None

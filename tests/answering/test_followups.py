@@ -81,3 +81,18 @@ def test_who_is_best_after_a_thread_ranks_every_model(engine: Engine) -> None:
 def test_which_model_is_best_on_a_benchmark_is_a_ranking_in_any_language(engine: Engine) -> None:
     (answer,) = _chat(engine, "qual modelo é o melhor no arc-agi 2?")
     assert answer.index("Gemini 3.1 Pro") < answer.index("Muse Spark") and "76,5" in answer
+
+
+def test_why_so_low_in_any_language_gets_where_it_falls_short(engine: Engine) -> None:
+    for first, why in (
+        ("spark arc agi 2", "why so low?"),
+        ("puntaje de spark en arc agi 2", "por qué tan bajo?"),
+        ("qual a nota do spark no terminal bench", "pq tão baixo?"),
+    ):
+        _, reply = _chat(engine, first, why)
+        assert "76" in reply and "outside" not in reply.lower() and "fora do" not in reply, (why, reply)
+
+
+def test_what_about_in_indonesian_keeps_the_benchmark(engine: Engine) -> None:
+    _, gpt = _chat(engine, "nilai spark di HLE berapa", "kalo gpt?")
+    assert "43,9" in gpt and "(OpenAI)" not in gpt, gpt
