@@ -504,3 +504,9 @@ def test_advice_about_a_field_gives_the_articles_advice_with_its_figures(
 ) -> None:
     text = _ask(engine, question).text
     assert "GPT-5.4" in text and "Gemini" in text and ("59.0" in text or "59,0" in text), text
+
+
+@pytest.mark.parametrize("question", ["what is instant mode", "does it have a fast mode", "tem modo rapido?"])
+def test_a_mode_the_source_never_names_is_said_to_be_missing(engine: Engine, question: str) -> None:
+    answer = _ask(engine, question)
+    assert answer.subject == "other-modes" and "Contemplating" in answer.text, answer.text
