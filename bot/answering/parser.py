@@ -25,13 +25,12 @@ from bot.answering.language import detect, packs
 from bot.answering.lexicon import MentionIndex, Span
 from bot.answering.phrasing import Phrasing, phrasing
 from bot.answering.query import Claim, Intent, Part, Query
+from bot.answering.references import References, asks_leader
 from bot.answering.vocabulary import (
     COMPARE_WORDS,
     CONNECTIVES,
-    CONTINUING,
     DOMAIN_WORDS,
     GREETINGS,
-    PERSONAL,
     QUESTION_WORDS,
     RANK_WORDS,
     REFERRING,
@@ -44,19 +43,6 @@ from bot.answering.vocabulary import (
 from bot.answering.words import Speller, tokens
 from bot.knowledge import KnowledgeBase
 
-_FOLLOW_WORDS = (
-    QUESTION_WORDS
-    | YES_NO
-    | REFERRING
-    | CONNECTIVES
-    | SCORE_WORDS
-    | RANK_WORDS
-    | VERDICT_WORDS
-    | COMPARE_WORDS
-    | CONTINUING
-)
-# Pointing at the last answer rather than its subject: "what mode was that in" asks about the figure.
-_THE_ANSWER = frozenset({"that", "this", "these", "those", "same"})
 _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 _VERSION = re.compile(r"^\d(?:\.\d)?$")
 _SPLIT_WORDS = frozenset({"and", "also", "plus"})
@@ -106,6 +92,7 @@ class Parser:
         self._subject_words = (
             spellers[DEFAULT_LANGUAGE].vocabulary if DEFAULT_LANGUAGE in spellers else frozenset()
         )
+        self._references = References(kb, self._phrasing, self._subject_words, self._intent)
 
     def _pack_words(self) -> set[str]:
         words: set[str] = set()
@@ -142,9 +129,7 @@ class Parser:
                     parts.append(part)
         if not parts:
             return Query(text, (Part(()),), language, on_topic=False)
-        parts = self._borrowing(parts, previous, language)
-        parts = [self._resolve_people(p, referents) for p in parts]
-        parts = [self._default_subject(p, previous) for p in parts]
+        parts = self._references.resolve(parts, previous, referents, language)
         task = any(w in TASK_WORDS for p in parts for w in p.words)
         on_topic = any(p.named or set(p.words) & DOMAIN_WORDS for p in parts)
         return Query(text, tuple(parts), language, task=task, on_topic=on_topic)
@@ -338,7 +323,7 @@ class Parser:
         if part.benchmarks:
             if has(RANK_WORDS) and (not part.models or part.asks & {"who", "which"}):
                 return Intent.RANK
-            if _asks_leader(part) and not part.models:
+            if asks_leader(part) and not part.models:
                 return Intent.RANK  # "which model is the best on arc agi 2?"
             return Intent.SCORE
         comparable = [*part.models, self._default_model] if len(part.models) == 1 else list(part.models)
@@ -434,60 +419,6 @@ class Parser:
         only_names = not [w for w in content if w not in SCORE_WORDS]
         return only_names and len(part.words) <= _FRAGMENT_WORDS + 2
 
-    # -- borrowing ----------------------------------------------------------------------------
-
-    def _resolve_people(self, part: Part, referents: tuple[str, ...]) -> Part:
-        """ "how did he end up at meta?" after an answer about Alexandr Wang: he is Wang."""
-        if (
-            not referents
-            or not set(part.words) & PERSONAL
-            or any(self._kind(e) == "person" for e in part.entities)
-        ):
-            return part
-        return replace(part, entities=referents)
-
-    def _default_subject(self, part: Part, previous: Query | None) -> Part:
-        """ "is it open source?" as a first message: "it" is Muse Spark, the bot's subject —
-        when the rest of the question is something the knowledge base talks about ("why is it
-        blue" is not)."""
-        if previous is not None or part.named or not set(part.words) & {"it", "its"}:
-            return part
-        stop = self._phrasing.stopwords("en") | QUESTION_WORDS
-        if not any(w in self._subject_words for w in part.words if w not in stop):
-            return part
-        return replace(part, models=(self._default_model,))
-
-    def _borrowing(self, parts: list[Part], previous: Query | None, language: str) -> list[Part]:
-        out: list[Part] = []
-        for i, part in enumerate(parts):
-            earlier = out[i - 1] if i else (previous.parts[-1] if previous is not None else None)
-            if part.intent in (Intent.GREETING, Intent.THANKS):
-                pass  # "thanks!" after a figure is no question about it
-            elif earlier is not None and (part.fragment or (i and not part.models)):
-                # "… and how did they do that?": "that" is what the part before said
-                words = not i or bool(set(part.words) & _THE_ANSWER)
-                part = part.borrowing(
-                    earlier,
-                    words=words,
-                    topic=not self._asks_its_own(part, language),
-                    models=not _asks_leader(part),
-                )
-                part = replace(part, intent=self._intent(part, part.words))
-            elif i and earlier is not None and part.intent in _FIGURE_INTENTS and not part.benchmarks:
-                # "spark is #1 on vision right? heard it beats gemini": still about vision
-                part = replace(part, benchmarks=earlier.benchmarks)
-            out.append(part)
-        return out
-
-    def _asks_its_own(self, part: Part, language: str) -> bool:
-        """ "when was it released?" after a figure asks about *it* (the model), not the
-        benchmark: a word of its own besides pointers, question and figure words. "why?",
-        "and gemini?", "is it better?" have none and continue the earlier question."""
-        if part.named or set(part.words) & _THE_ANSWER:
-            return False
-        ignore = self._phrasing.stopwords(language) | self._phrasing.stopwords("en") | _FOLLOW_WORDS
-        return any(w not in ignore and not w.isdigit() for w in part.words)
-
 
 def _likened(toks: list[_Token], stop: frozenset[str]) -> set[str]:
     """The entities a question likens its subject to ("like llama", "tipo o llama"), rather
@@ -498,11 +429,6 @@ def _likened(toks: list[_Token], stop: frozenset[str]) -> set[str]:
             after = [t for t in toks[i + 1 :] if t.kind or t.word not in stop][:1]
             found.update(t.ident for t in after if t.ident)
     return found
-
-
-def _asks_leader(part: Part) -> bool:
-    """ "who's best?", "qual modelo é o melhor": which model leads, among all of them."""
-    return bool(part.asks & {"who", "which"}) and bool(set(part.words) & {"better", "first", "top"})
 
 
 def _sweeping(part: Part) -> bool:

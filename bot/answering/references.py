@@ -1,0 +1,130 @@
+"""What a follow-up refers back to: the names a part leaves unsaid, whom "he" means, what "it" is.
+
+A chat goes on from its last question. "and gemini?" keeps the benchmark and changes the model;
+"when was it released?" after a score keeps the model and asks something new; "what mode was
+that in" stays on the figure; "so who's best?" asks among every model; "how did he end up at
+meta?" after an answer about Alexandr Wang is about Wang; "is it open source?" as a first
+message is about the bot's subject. The parser (`bot.answering.parser`) reads each part on its
+own, then hands the parts here; what is decided is written into the parts (`Part.borrowing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot.answering.phrasing import Phrasing
+from bot.answering.query import Intent, Part, Query
+from bot.answering.vocabulary import (
+    COMPARE_WORDS,
+    CONNECTIVES,
+    CONTINUING,
+    PERSONAL,
+    QUESTION_WORDS,
+    RANK_WORDS,
+    REFERRING,
+    SCORE_WORDS,
+    VERDICT_WORDS,
+    YES_NO,
+)
+from bot.knowledge import KnowledgeBase
+
+__all__ = ["References", "asks_leader"]
+
+#: Words that go on with the earlier question rather than ask something of their own.
+_FOLLOW_WORDS = (
+    QUESTION_WORDS
+    | YES_NO
+    | REFERRING
+    | CONNECTIVES
+    | SCORE_WORDS
+    | RANK_WORDS
+    | VERDICT_WORDS
+    | COMPARE_WORDS
+    | CONTINUING
+)
+# Pointing at the last answer rather than its subject: "what mode was that in" asks about the figure.
+_THE_ANSWER = frozenset({"that", "this", "these", "those", "same"})
+_FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
+
+
+def asks_leader(part: Part) -> bool:
+    """ "who's best?", "qual modelo é o melhor": which model leads, among all of them."""
+    return bool(part.asks & {"who", "which"}) and bool(set(part.words) & {"better", "first", "top"})
+
+
+class References:
+    """Resolves the parts of one message against the chat's previous question. `intent` is the
+    parser's rule, rerun on a part once it has borrowed names."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        phrasing: Phrasing,
+        subject_words: frozenset[str],
+        intent: Callable[[Part, tuple[str, ...]], Intent],
+    ) -> None:
+        self._kb = kb
+        self._phrasing = phrasing
+        self._subject_words = subject_words
+        self._intent = intent
+
+    def resolve(
+        self, parts: list[Part], previous: Query | None, referents: tuple[str, ...], language: str
+    ) -> list[Part]:
+        """The parts with what they refer to filled in; `referents` are the people the bot's
+        last answer named (entity ids)."""
+        parts = self._borrowing(parts, previous, language)
+        parts = [self._resolve_people(p, referents) for p in parts]
+        return [self._default_subject(p, previous) for p in parts]
+
+    def _borrowing(self, parts: list[Part], previous: Query | None, language: str) -> list[Part]:
+        out: list[Part] = []
+        for i, part in enumerate(parts):
+            earlier = out[i - 1] if i else (previous.parts[-1] if previous is not None else None)
+            if part.intent in (Intent.GREETING, Intent.THANKS):
+                pass  # "thanks!" after a figure is no question about it
+            elif earlier is not None and (part.fragment or (i and not part.models)):
+                # "… and how did they do that?": "that" is what the part before said
+                words = not i or bool(set(part.words) & _THE_ANSWER)
+                part = part.borrowing(
+                    earlier,
+                    words=words,
+                    topic=not self._asks_its_own(part, language),
+                    models=not asks_leader(part),
+                )
+                part = replace(part, intent=self._intent(part, part.words))
+            elif i and earlier is not None and part.intent in _FIGURE_INTENTS and not part.benchmarks:
+                # "spark is #1 on vision right? heard it beats gemini": still about vision
+                part = replace(part, benchmarks=earlier.benchmarks)
+            out.append(part)
+        return out
+
+    def _asks_its_own(self, part: Part, language: str) -> bool:
+        """ "when was it released?" after a figure asks about *it* (the model), not the
+        benchmark: a word of its own besides pointers, question and figure words. "why?",
+        "and gemini?", "is it better?" have none and continue the earlier question."""
+        if part.named or set(part.words) & _THE_ANSWER:
+            return False
+        ignore = self._phrasing.stopwords(language) | self._phrasing.stopwords("en") | _FOLLOW_WORDS
+        return any(w not in ignore and not w.isdigit() for w in part.words)
+
+    def _resolve_people(self, part: Part, referents: tuple[str, ...]) -> Part:
+        """ "how did he end up at meta?" after an answer about Alexandr Wang: he is Wang."""
+        people = [
+            e for e in part.entities if e in self._kb.entities and self._kb.entities[e].kind == "person"
+        ]
+        if not referents or not set(part.words) & PERSONAL or people:
+            return part
+        return replace(part, entities=referents)
+
+    def _default_subject(self, part: Part, previous: Query | None) -> Part:
+        """ "is it open source?" as a first message: "it" is Muse Spark, the bot's subject —
+        when the rest of the question is something the knowledge base talks about ("why is it
+        blue" is not)."""
+        if previous is not None or part.named or not set(part.words) & {"it", "its"}:
+            return part
+        stop = self._phrasing.stopwords("en") | QUESTION_WORDS
+        if not any(w in self._subject_words for w in part.words if w not in stop):
+            return part
+        return replace(part, models=(self._kb.subject,))
