@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from bot import texts
 from bot.answering import briefs
 from bot.answering.answer import Answer
+from bot.answering.words import verbatim
 from bot.contemplation import ContemplateUnavailable
 from bot.conversation import Asker, Button, Conversation, Question, Reply
 from bot.i18n import LANGUAGE_NAMES, LOCALES, Speaker, speaker
 from bot.knowledge import KnowledgeError
 from bot.state.access import Standing
 
-__all__ = ["COMMANDS", "Command", "available", "run"]
+__all__ = ["COMMANDS", "Command", "available", "run", "unknown"]
 
 _LOG = logging.getLogger(__name__)
 _CONTEMPLATE_WORDS = frozenset({"contemplate", "contemplating", "think", "deep"})
@@ -90,15 +91,26 @@ def _note(text: str, say: Speaker) -> Answer:
     return Answer(text, "fallback", language=say.language)
 
 
-def help_text(conversation: Conversation, asker: Asker, say: Speaker) -> str:
-    """The commands this chat can use, one a line, in the chat's language."""
-    commands = available(
+def unknown(conversation: Conversation, name: str, asker: Asker) -> Reply:
+    """The reply to `/name` that is no command here: the ones this chat can use (not those that
+    need a model none is configured for), in the chat's language. The name is shown as typed."""
+    say = speaker(conversation.language_for(asker))
+    known = " ".join(f"/{c.name}" for c in _usable(conversation, asker) if c.name != "start")
+    return Reply(_note(say(texts.UNKNOWN_COMMAND, name=verbatim(name[:40]), known=known), say))
+
+
+def _usable(conversation: Conversation, asker: Asker) -> list[Command]:
+    return available(
         asker.channel,
         group=not asker.private,
         model=conversation.engine.llm is not None,
         admin=conversation.policy.is_admin(asker.user_id),
     )
-    lines = [f"/{c.name} — {say(c.description)}" for c in commands if c.name != "start"]
+
+
+def help_text(conversation: Conversation, asker: Asker, say: Speaker) -> str:
+    """The commands this chat can use, one a line, in the chat's language."""
+    lines = [f"/{c.name} — {say(c.description)}" for c in _usable(conversation, asker) if c.name != "start"]
     return f"{say(texts.HELP_HEAD)}\n\n" + "\n".join(lines) + f"\n\n{say(texts.HELP_GROUPS)}"
 
 

@@ -106,6 +106,12 @@ def test_chat_answers_follow_ups_and_commands_until_eof(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_chat_names_the_commands_there_are_for_an_unknown_one(tmp_path: Path) -> None:
+    done = _run(tmp_path, "chat", stdin="/weather\n", env={"LLM_PROVIDER": "none"})
+    assert "/weather" in done.stdout and "/compare" in done.stdout and "/quit" in done.stdout
+    assert "/usage" not in done.stdout, "a command that needs a model is not offered without one"
+
+
 def test_chat_quits_on_slash_quit(tmp_path: Path) -> None:
     done = _run(tmp_path, "chat", stdin="/quit\nspark hle score\n")
     assert done.returncode == 0

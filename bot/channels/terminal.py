@@ -17,12 +17,10 @@ from typing import IO, Protocol
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
-from bot import commands, texts
+from bot import commands
 from bot.answering.answer import Answer
-from bot.answering.words import verbatim
 from bot.contemplation import Progress
 from bot.conversation import Asker, Conversation, Question, Reply
-from bot.i18n import speaker
 
 __all__ = ["ASKER", "Screen", "chat", "plain", "screen_for"]
 
@@ -125,11 +123,9 @@ async def chat(conversation: Conversation, screen: Screen, read_line: _Reader) -
 async def _one_line(conversation: Conversation, screen: Screen, line: str) -> None:
     if line.startswith("/"):
         name, *args = line[1:].split() or [""]
-        reply = await commands.run(conversation, name, args, ASKER)
-        if reply is None:
-            known = " ".join(f"/{c.name}" for c in commands.available("terminal"))
-            say = speaker(conversation.language_for(ASKER))
-            reply = Reply(Answer(say(texts.UNKNOWN_COMMAND, name=verbatim(name), known=known), "fallback"))
+        reply = await commands.run(conversation, name, args, ASKER) or commands.unknown(
+            conversation, name, ASKER
+        )
     else:
         reply = await conversation.turn(Question(line, ASKER))
     if reply.contemplation:

@@ -149,6 +149,7 @@ def register(app: App) -> None:
     pictures = (filters.PHOTO | ImageDocument()) & ~filters.ANIMATION
     answers = [
         CommandHandler(names, handlers.on_command, filters=new),
+        MessageHandler(filters.COMMAND & new & filters.ChatType.PRIVATE, handlers.on_unknown_command),
         MessageHandler(filters.TEXT & ~filters.COMMAND & new & addressed, handlers.on_question),
         MessageHandler(pictures & new & (addressed | InAlbum()), handlers.on_picture),
         MessageHandler(_UNREADABLE & new & addressed, handlers.on_unreadable),

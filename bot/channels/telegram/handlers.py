@@ -116,6 +116,17 @@ async def on_command(update: Update, context: Context) -> None:
         context.services.shown.answered(message, "", target)
 
 
+async def on_unknown_command(update: Update, context: Context) -> None:
+    """`/foo` in a private chat: the commands there are (in a group it may be another bot's)."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    asker = asker_of(message)
+    name = message.text.split()[0][1:].split("@")[0]
+    reply = commands.unknown(context.services.conversation, name, asker)
+    await replies.show(reply, Target.for_message(message), asker, context, update)
+
+
 async def _command_reply(message: Message, asker: Asker, context: Context) -> Reply | None:
     words = (message.text or "").split()
     name = words[0][1:].split("@")[0].lower()

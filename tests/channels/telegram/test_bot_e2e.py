@@ -74,6 +74,21 @@ async def test_command_menus_are_described_in_each_language(bot: FakeBotAPI) -> 
         assert described["compare"] != english["compare"], language
 
 
+async def test_an_unknown_command_in_private_lists_the_ones_there_are(bot: FakeBotAPI) -> None:
+    bot.message(USER, "/weather <b>lisbon</b>")
+    [reply] = await bot.wait_for_messages(USER, 1)
+    text = _text(reply)
+    assert "/weather" in text and "/compare" in text and "/help" in text
+    assert "/mode" not in text and "/usage" not in text, "no model configured: no model commands"
+
+
+async def test_an_unknown_command_in_a_group_may_be_another_bots(bot: FakeBotAPI) -> None:
+    bot.message(GROUP, "/weather", user_id=7)
+    bot.message(GROUP, "@muse_test_bot hle?", user_id=7)
+    [reply] = await bot.wait_for_messages(GROUP, 1)
+    assert "50.2" in _text(reply) and len(bot.sent(GROUP)) == 1
+
+
 async def test_group_answers_only_when_addressed(bot: FakeBotAPI) -> None:
     bot.message(GROUP, "anyone seen the healthbench numbers?", user_id=7)
     bot.message(GROUP, "/help@some_other_bot", user_id=7)
