@@ -358,7 +358,8 @@ class Engine:
         person, an organisation or a surface, the entry is one about it. Without any name, the
         bar is higher: a question that only sounds like the subject ("is the store open") must
         match an entry well to be answered from it."""
-        own = [*self._names(part), *part.words]
+        stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
+        own = [*self._names(part), *(w for w in part.words if w not in stop)]  # "va a haber api": api
         # A question typed in another language also searches its translations as typed; with
         # several parts, only the part's own words (the whole text would pull in the others).
         typed = [query.text] if query.language != "en" and len(query.parts) == 1 else []

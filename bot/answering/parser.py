@@ -81,13 +81,12 @@ class Parser:
         self._vendor = {m.vendor.lower(): m.id for m in kb.models.values() if not m.variant_of}
         self._default_model = kb.subject
         # Names of models the source lacks ("grok"): a number after one is a version, no figure.
-        self._other_names = frozenset(
-            w
-            for u in kb.unknowns.values()
-            if u.names_a_subject
-            for t in u.triggers
-            for w in tokens(t)
-            if w.isalpha() and len(w) > 2
+        others = (w for u in kb.unknowns.values() if u.names_a_subject for t in u.triggers for w in tokens(t))
+        self._other_names = frozenset(w for w in others if w.isalpha() and len(w) > 2)
+        # Words without meaning in any language: a part's words are canonical English and the
+        # asker's own ("vlw mano" is thanks, "esse muse spark da meta" names only the model).
+        self._no_meaning = frozenset().union(
+            *(self._phrasing.stopwords(code) for code in packs()), self._vendor
         )
         self._subject_words = (
             spellers[DEFAULT_LANGUAGE].vocabulary if DEFAULT_LANGUAGE in spellers else frozenset()
@@ -300,7 +299,7 @@ class Parser:
     def _intent(self, part: Part, words: tuple[str, ...]) -> Intent:
         has = set(words).__and__
         polite = GREETINGS | THANKS
-        content = [w for w in words if w in polite or w not in self._phrasing.stopwords("en")]
+        content = [w for w in words if w in polite or w not in self._no_meaning]
         courtesy = bool(content) and not part.named and not has(REFERRING)  # "does it help?" asks
         if courtesy and set(content) <= GREETINGS:
             return Intent.GREETING
@@ -348,7 +347,7 @@ class Parser:
 
     def _substantive(self, words: tuple[str, ...]) -> bool:
         """Words beyond names and question words: "tell me about opus" has none."""
-        stop = self._phrasing.stopwords("en") | {"about", "tell", "info", "information", "details"}
+        stop = self._no_meaning | {"about", "tell", "info", "information", "details"}
         return any(w not in stop and w not in QUESTION_WORDS for w in words)
 
     def _claims(self, toks: list[_Token], part: Part) -> tuple[Claim, ...]:

@@ -53,6 +53,23 @@ def asks_leader(part: Part) -> bool:
     return bool(part.asks & {"who", "which"}) and bool(set(part.words) & {"better", "first", "top"})
 
 
+def _month_names() -> frozenset[str]:
+    """Month names as people type them in every language the bot speaks (Babel's CLDR data):
+    a date in a question ("released in march?", "lançado em maio?") names no other subject."""
+    from babel.dates import get_month_names
+
+    from bot.answering.words import tokens
+    from bot.i18n import LOCALES
+
+    found = {
+        word
+        for code in LOCALES
+        for name in get_month_names("wide", locale=code).values()
+        for word in tokens(name)
+    }
+    return frozenset(w for w in found if not w.isdigit())
+
+
 class References:
     """Resolves the parts of one message against the chat's previous question. `intent` is the
     parser's rule, rerun on a part once it has borrowed names."""
@@ -68,6 +85,7 @@ class References:
         self._phrasing = phrasing
         self._subject_words = subject_words
         self._intent = intent
+        self._months = _month_names()
 
     def resolve(
         self, parts: list[Part], previous: Query | None, referents: tuple[str, ...], language: str
@@ -76,7 +94,7 @@ class References:
         last answer named (entity ids)."""
         parts = self._borrowing(parts, previous, language)
         parts = [self._resolve_people(p, referents) for p in parts]
-        return [self._default_subject(p, previous) for p in parts]
+        return [self._default_subject(p, previous, language) for p in parts]
 
     def _borrowing(self, parts: list[Part], previous: Query | None, language: str) -> list[Part]:
         out: list[Part] = []
@@ -118,13 +136,19 @@ class References:
             return part
         return replace(part, entities=referents)
 
-    def _default_subject(self, part: Part, previous: Query | None) -> Part:
+    def _default_subject(self, part: Part, previous: Query | None, language: str) -> Part:
         """ "is it open source?" as a first message: "it" is Muse Spark, the bot's subject —
         when the rest of the question is something the knowledge base talks about ("why is it
-        blue" is not)."""
-        if previous is not None or part.named or not set(part.words) & {"it", "its"}:
+        blue" is not). With no "it", a claim whose every word is the knowledge base's: "released
+        march 2026 yeah?" is about Muse Spark, "when was the iphone released" is not."""
+        if previous is not None or part.named:
             return part
-        stop = self._phrasing.stopwords("en") | QUESTION_WORDS
-        if not any(w in self._subject_words for w in part.words if w not in stop):
-            return part
-        return replace(part, models=(self._kb.subject,))
+        stop = self._phrasing.stopwords("en") | self._phrasing.stopwords(language) | QUESTION_WORDS
+        content = [w for w in part.words if w not in stop and not w.isdigit() and w not in self._months]
+        known = [w in self._subject_words for w in content]
+        if set(part.words) & {"it", "its"}:
+            about = any(known)
+        else:  # a claim with no subject: every word the knowledge base's, no other name in it
+            others = set(part.unknown_names) - self._months
+            about = bool(part.claims) and bool(known) and all(known) and not others
+        return replace(part, models=(self._kb.subject,)) if about else part

@@ -510,3 +510,30 @@ def test_advice_about_a_field_gives_the_articles_advice_with_its_figures(
 def test_a_mode_the_source_never_names_is_said_to_be_missing(engine: Engine, question: str) -> None:
     answer = _ask(engine, question)
     assert answer.subject == "other-modes" and "Contemplating" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted", "no"),
+    [
+        ("ye kab launch hua tha", "2026", ""),
+        ("gente o que é esse muse spark da meta? 🤔", "primeiro modelo", ""),
+        ("va a haber api? cuándo", "API", ""),
+        ("foi lançado em maio de 2025 certo?", "abril de 2026", "Não —"),
+        ("launched april 18?", "April 8, 2026", "No —"),
+        ("Boa tarde. Em quais regiões o Meta AI é o assistente padrão?", "América Latina", ""),
+    ],
+)
+def test_questions_with_no_name_are_about_muse_spark_when_every_word_is(
+    engine: Engine, question: str, wanted: str, no: str
+) -> None:
+    text = _ask(engine, question).text
+    assert wanted in text and text.startswith(no), text
+
+
+@pytest.mark.parametrize("question", ["vlw mano", "gracias crack", "shukriya bhai", "makasih bro"])
+def test_thanks_with_a_friendly_word_is_thanks(engine: Engine, question: str) -> None:
+    assert _ask(engine, question).subject == "greeting", question
+
+
+def test_a_question_about_something_else_with_a_date_is_not_about_muse_spark(engine: Engine) -> None:
+    assert _ask(engine, "what's the weather in march").route == "fallback"
