@@ -89,3 +89,12 @@ def test_every_module_is_short_enough_to_read_at_once() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert not long, long
+
+
+def test_the_ci_only_checks_still_import() -> None:
+    """The smoke checks run only in CI (a built wheel, a real Docker engine); a module they
+    import that moved must fail here, on every machine, not first in CI."""
+    import importlib
+
+    for path in sorted((Path(__file__).parent / "smoke").glob("*.py")):
+        importlib.import_module(f"tests.smoke.{path.stem}")

@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.channels.telegram.harness import TEST_TOKEN
 from tests.fakes.telegram_api import FakeBotAPI
-from tests.telegram.harness import TEST_TOKEN
 
 CHECKOUT = Path(os.environ.get("MUSEBOT_COMPOSE_DIR", "/nonexistent"))
 HOST_IP = os.environ.get("MUSEBOT_COMPOSE_HOST_IP", "")
