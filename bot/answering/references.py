@@ -49,8 +49,9 @@ _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.V
 
 
 def asks_leader(part: Part) -> bool:
-    """ "who's best?", "qual modelo é o melhor": which model leads, among all of them."""
-    return bool(part.asks & {"who", "which"}) and bool(set(part.words) & {"better", "first", "top"})
+    """ "who's best?", "qual modelo é o melhor", "which one should i use?": which model leads,
+    among all of them."""
+    return bool(part.asks & {"who", "which"}) and bool(set(part.words) & {"better", "first", "top", "should"})
 
 
 def _month_names() -> frozenset[str]:

@@ -537,3 +537,8 @@ def test_thanks_with_a_friendly_word_is_thanks(engine: Engine, question: str) ->
 
 def test_a_question_about_something_else_with_a_date_is_not_about_muse_spark(engine: Engine) -> None:
     assert _ask(engine, "what's the weather in march").route == "fallback"
+
+
+def test_how_many_will_get_it_in_indonesian_is_the_user_count(engine: Engine) -> None:
+    assert "3 miliar" in _ask(engine, "berapa banyak pengguna yg bakal dapet muse spark").text
+    assert _ask(engine, "is it paid").subject == "consumer-price"

@@ -96,3 +96,10 @@ def test_why_so_low_in_any_language_gets_where_it_falls_short(engine: Engine) ->
 def test_what_about_in_indonesian_keeps_the_benchmark(engine: Engine) -> None:
     _, gpt = _chat(engine, "nilai spark di HLE berapa", "kalo gpt?")
     assert "43,9" in gpt and "(OpenAI)" not in gpt, gpt
+
+
+def test_worst_and_which_one_to_use_after_a_benchmark_rank_every_model(engine: Engine) -> None:
+    _, worst = _chat(engine, "who is best on arc agi 2", "and worst?")
+    _, which = _chat(engine, "spark arc agi 2", "which one should i use then?")
+    for reply in (worst, which):
+        assert reply.index("Gemini 3.1 Pro") < reply.index("GPT-5.4") < reply.index("Muse Spark"), reply
