@@ -46,6 +46,12 @@ _MONTHS = (
     "november",
     "december",
 )
+#: Number sizes as people write them (normalised: no accents). "bi" is Brazilian for billion.
+_SCALES = {
+    "thousand": ("thousand", "mil", "ribu", "hazaar", "हज़ार", "हजार"),
+    "million": ("million", "millones", "millon", "milhoes", "milhao", "juta", "million", "लाख"),
+    "billion": ("billion", "billions", "mil millones", "bilhoes", "bilhao", "bi", "miliar", "arab", "अरब"),
+}
 _QUANTIFIER = re.compile(r"\b(?:more|less|fewer) than\b")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
 
@@ -143,6 +149,9 @@ def contradicts_answer(
     }
     if numbers and answer_numbers and not numbers & answer_numbers:
         return True
+    scales_q, scales_a = _scales(q), _scales(a)
+    if scales_q and scales_a and not scales_q & scales_a:
+        return True  # "3 million users" against "more than 3 billion"
     months_q = {m for m in _MONTHS if re.search(rf"\b{m}\b", q)}
     months_a = {m for m in _MONTHS if re.search(rf"\b{m}\b", a)}
     if months_q and months_a and not months_q & months_a:
@@ -152,6 +161,12 @@ def contradicts_answer(
     directions = {c.direction for c in part.claims if c.direction}
     said = f" {_QUANTIFIER.sub(' ', a)} "  # "more than ten times less" says less
     return ("more" in directions and " less " in said) or ("less" in directions and " more " in said)
+
+
+def _scales(text: str) -> set[str]:
+    """The sizes a text names (thousand, million, billion), in any language the bot speaks."""
+    padded = f" {text} "
+    return {scale for scale, words in _SCALES.items() if any(f" {w} " in padded for w in words)}
 
 
 def _statement(part: Part) -> bool:

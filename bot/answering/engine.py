@@ -238,10 +238,21 @@ class Engine:
         for part in query.parts:
             if pieces and pieces[-1].unknown and self._continues(part, query.language):
                 continue  # "what's its context window? 1M like gemini?": the same missing thing
+            if pieces and self._guess(part, query.language):
+                if self._contradicted(query, part, pieces[-1]):  # "how many users? like 1 billion?"
+                    pieces[-1].text = corrected(pieces[-1].text, say)
+                continue
             piece = self._part(part, query, say)
             if piece is not None and all(piece.subject != p.subject or not p.subject for p in pieces):
                 pieces.append(piece)
         return compose(self.kb, pieces, say) if pieces else fallback(say)
+
+    def _guess(self, part: Part, language: str) -> bool:
+        """ "like 1 billion?" after a question: the asker's guess at its answer, checked against
+        that answer rather than answered on its own."""
+        meaning = [w for w in part.content(self.parser.stopwords(language)) if w != "like"]
+        guess = "like" in part.words[:2] and not part.asks and len(meaning) <= 2
+        return guess and not self.parser.names_in(" ".join(part.said), language)
 
     def _continues(self, part: Part, language: str) -> bool:
         """Whether a part only goes on about the one before it: a fact with no benchmark, no

@@ -151,9 +151,13 @@ def _by_letters(words: list[str]) -> str | None:
     text = " ".join(words)
     portuguese = bool(_PORTUGUESE_LETTERS.search(text)) or "é" in words or "não" in words
     spanish = bool(_SPANISH_LETTERS.search(text))
-    if portuguese != spanish:
-        return "pt" if portuguese else "es"
-    return None
+    if portuguese == spanish:
+        return None
+    found, other = ("pt", "es") if portuguese else ("es", "pt")
+    cues = _cues()
+    against = {w for w in words if w in cues[other]} - cues[found]
+    # "jajaja alguien vio el partido del barça": one "ç" in a name against Spanish words
+    return None if len(against) >= 2 and not {w for w in words if w in cues[found]} else found
 
 
 def _by_endings(words: list[str]) -> str | None:

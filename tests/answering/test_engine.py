@@ -542,3 +542,23 @@ def test_a_question_about_something_else_with_a_date_is_not_about_muse_spark(eng
 def test_how_many_will_get_it_in_indonesian_is_the_user_count(engine: Engine) -> None:
     assert "3 miliar" in _ask(engine, "berapa banyak pengguna yg bakal dapet muse spark").text
     assert _ask(engine, "is it paid").subject == "consumer-price"
+
+
+@pytest.mark.parametrize(
+    ("question", "corrected"),
+    [
+        ("how many users will have it? like 1 billion?", True),
+        ("how many users will have it? like 3 billion?", False),
+        ("muse spark runs on 3 million users yeah", True),
+    ],
+)
+def test_a_guess_at_a_number_is_checked_against_the_answer(
+    engine: Engine, question: str, corrected: bool
+) -> None:
+    answer = _ask(engine, question)
+    assert "3 billion" in answer.text and "closed" not in answer.text, answer.text
+    assert answer.text.startswith("No —") is corrected
+
+
+def test_a_spanish_message_with_a_name_in_catalan_is_spanish(engine: Engine) -> None:
+    assert _ask(engine, "jajaja alguien vio el partido del barça anoche").language == "es"
