@@ -9,6 +9,7 @@ from bot import texts
 from bot.answering.answer import Answer, SourceRef
 from bot.answering.answers import Answerers, Piece
 from bot.answering.compare import Comparison, Ranking
+from bot.answering.phrasing import phrasing
 from bot.i18n import Speaker
 from bot.knowledge import KnowledgeBase
 
@@ -29,6 +30,9 @@ def corrected(text: str, say: Speaker) -> str:
     word = first[0].strip(".,:;!").casefold() if first else ""
     if no and word.startswith(no) and len(word) <= len(no) + 1:
         return text
+    stop = phrasing().stopwords(say.language)
+    if word in stop and text[:1].isupper():  # "No — on HLE, …", not "No — On HLE, …"
+        text = text[0].lower() + text[1:]
     return say(texts.CORRECTION, text=text)
 
 

@@ -562,3 +562,11 @@ def test_a_guess_at_a_number_is_checked_against_the_answer(
 
 def test_a_spanish_message_with_a_name_in_catalan_is_spanish(engine: Engine) -> None:
     assert _ask(engine, "jajaja alguien vio el partido del barça anoche").language == "es"
+
+
+def test_a_correction_reads_as_one_sentence(engine: Engine) -> None:
+    assert _ask(engine, "does spark beat claude opus 4.6 on the AA index").text.startswith("No — on ")
+    assert _ask(engine, "foi lançado em maio de 2025 certo?").text.startswith("Não — a Meta")
+    assert "No — **Muse Spark**" in _ask(engine, "spark got 59 on arc agi 2 right?").text, (
+        "a name keeps its capital"
+    )
