@@ -19,6 +19,7 @@ from bot.answering.vocabulary import (
     COMPARE_WORDS,
     CONNECTIVES,
     CONTINUING,
+    MONTHS,
     PERSONAL,
     QUESTION_WORDS,
     RANK_WORDS,
@@ -54,23 +55,6 @@ def asks_leader(part: Part) -> bool:
     return bool(part.asks & {"who", "which"}) and bool(set(part.words) & {"better", "first", "top", "should"})
 
 
-def _month_names() -> frozenset[str]:
-    """Month names as people type them in every language the bot speaks (Babel's CLDR data):
-    a date in a question ("released in march?", "lançado em maio?") names no other subject."""
-    from babel.dates import get_month_names
-
-    from bot.answering.words import tokens
-    from bot.i18n import LOCALES
-
-    found = {
-        word
-        for code in LOCALES
-        for name in get_month_names("wide", locale=code).values()
-        for word in tokens(name)
-    }
-    return frozenset(w for w in found if not w.isdigit())
-
-
 class References:
     """Resolves the parts of one message against the chat's previous question. `intent` is the
     parser's rule, rerun on a part once it has borrowed names."""
@@ -86,7 +70,6 @@ class References:
         self._phrasing = phrasing
         self._subject_words = subject_words
         self._intent = intent
-        self._months = _month_names()
 
     def resolve(
         self, parts: list[Part], previous: Query | None, referents: tuple[str, ...], language: str
@@ -145,11 +128,11 @@ class References:
         if previous is not None or part.named:
             return part
         stop = self._phrasing.stopwords("en") | self._phrasing.stopwords(language) | QUESTION_WORDS
-        content = [w for w in part.words if w not in stop and not w.isdigit() and w not in self._months]
+        content = [w for w in part.words if w not in stop and not w.isdigit() and w not in MONTHS]
         known = [w in self._subject_words for w in content]
         if set(part.words) & {"it", "its"}:
             about = any(known)
         else:  # a claim with no subject: every word the knowledge base's, no other name in it
-            others = set(part.unknown_names) - self._months
+            others = set(part.unknown_names) - MONTHS
             about = bool(part.claims) and bool(known) and all(known) and not others
         return replace(part, models=(self._kb.subject,)) if about else part
