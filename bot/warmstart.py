@@ -35,6 +35,26 @@ _LOG = logging.getLogger(__name__)
 _PACKAGE = Path(bot.__file__).resolve().parent
 
 
+def _digest_files(digest: hashlib._Hash, root: Path, patterns: tuple[str, ...]) -> None:
+    for path in sorted(p for pattern in patterns for p in root.rglob(pattern)):
+        stat = path.stat()
+        digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+
+
+def _code_digest() -> str:
+    """The bot's own files as this process imported them: taken once, at import, so code
+    upgraded while a command runs cannot name this process's engine as the new code's."""
+    digest = hashlib.sha256()
+    try:
+        _digest_files(digest, _PACKAGE, ("*.py", "*.yaml", "*.po"))
+    except OSError:  # a file gone while hashing: no snapshot this time
+        return ""
+    return digest.hexdigest()
+
+
+_CODE = _code_digest()
+
+
 def engine_for(knowledge_dir: Path, cache_dir: str = "") -> Engine:
     """The engine for `knowledge_dir` (without a language model: set `engine.llm`), from the
     snapshot when there is a fresh one, else built (and a snapshot kept for next time)."""
@@ -47,7 +67,7 @@ def engine_for(knowledge_dir: Path, cache_dir: str = "") -> Engine:
         try:
             with path.open("rb") as handle:
                 engine = pickle.load(handle)  # our own file, named by what it was built from
-            if isinstance(engine, Engine):
+            if isinstance(engine, Engine) and _answers(engine):
                 return engine
         except Exception as exc:  # a broken file is rebuilt, whatever broke it
             _LOG.debug("Engine snapshot %s unreadable (%s); building", path, exc)
@@ -59,17 +79,21 @@ def engine_for(knowledge_dir: Path, cache_dir: str = "") -> Engine:
 
 def snapshot_path(knowledge_dir: Path, cache_dir: str = "") -> Path | None:
     """Where the snapshot for this knowledge folder, this code and this Python lives (None: off)."""
-    if cache_dir.strip().lower() in ("off", "none", "0", "false"):
+    if cache_dir.strip().lower() in ("off", "none", "0", "false") or not _CODE:
         return None
-    digest = hashlib.sha256(f"{sys.version}|{bot.__version__}".encode())
-    for root, patterns in (
-        (Path(knowledge_dir), ("*.yaml", "*.yml")),
-        (_PACKAGE, ("*.py", "*.yaml", "*.po")),
-    ):
-        for path in sorted(p for pattern in patterns for p in root.rglob(pattern)):
-            stat = path.stat()
-            digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    digest = hashlib.sha256(f"{sys.version}|{bot.__version__}|{_CODE}".encode())
+    _digest_files(digest, Path(knowledge_dir), ("*.yaml", "*.yml"))
     return _cache_root(cache_dir) / f"engine-{digest.hexdigest()[:24]}.pickle"
+
+
+def _answers(engine: Engine) -> bool:
+    """A snapshot that reads back but cannot answer (a foreign or half-upgraded one) is built
+    again rather than trusted."""
+    try:
+        return bool(engine.lookup("hle score").text)
+    except Exception as exc:
+        _LOG.debug("Engine snapshot cannot answer (%s); building", exc)
+        return False
 
 
 def _cache_root(cache_dir: str) -> Path:

@@ -4,6 +4,7 @@ from has changed, built afresh otherwise, and never a different answer."""
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -77,6 +78,18 @@ def test_a_broken_snapshot_is_rebuilt(knowledge: Path, tmp_path: Path) -> None:
     engine = engine_for(knowledge, cache)
     assert "50.2" in engine.lookup(QUESTIONS[0]).markdown()
     assert path.read_bytes() != b"not a pickle"
+
+
+def test_a_snapshot_that_reads_back_but_cannot_answer_is_rebuilt(knowledge: Path, tmp_path: Path) -> None:
+    """What a process that imported the old code leaves when the code is upgraded under it."""
+    cache = str(tmp_path / "cache")
+    path = snapshot_path(knowledge, cache)
+    assert path is not None
+    half_upgraded = engine_for(knowledge, cache)
+    del half_upgraded.parser._references  # an attribute the new code expects
+    path.write_bytes(pickle.dumps(half_upgraded))
+    engine = engine_for(knowledge, cache)
+    assert "50.2" in engine.lookup(QUESTIONS[0]).markdown()
 
 
 def test_off_builds_every_time_and_keeps_nothing(knowledge: Path) -> None:
