@@ -19,4 +19,12 @@ The house, from the outside in (imports only ever point down this list):
 `docs/architecture.md` follows one question through all of it.
 """
 
+import sys
+
 __version__ = "0.1.0"
+
+# httpx imports its own command-line client (rich, pygments, click: about 4 MB resident) whenever
+# those happen to be installed, and rich is, for `musebot chat`. The bot never runs httpx's
+# client, so its module is marked absent: httpx then keeps its stub `main` (its documented
+# fallback when the CLI extras are missing), and rich loads only when the terminal renders.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]

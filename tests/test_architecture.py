@@ -98,3 +98,13 @@ def test_the_ci_only_checks_still_import() -> None:
 
     for path in sorted((Path(__file__).parent / "smoke").glob("*.py")):
         importlib.import_module(f"tests.smoke.{path.stem}")
+
+
+def test_the_telegram_bot_loads_no_terminal_renderer() -> None:
+    """rich and pygments cost the running bot ~4 MB for nothing (httpx's own CLI pulls them in)."""
+    import subprocess
+    import sys
+
+    code = "import sys, bot.channels.telegram.app; print(sorted({'rich', 'pygments', 'click'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
