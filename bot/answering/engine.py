@@ -371,9 +371,10 @@ class Engine:
         match an entry well to be answered from it."""
         stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
         own = [*self._names(part), *(w for w in part.words if w not in stop)]  # "va a haber api": api
-        # A question typed in another language also searches its translations as typed; with
+        # The question as typed is searched too ("how many ppl will get it" is a phrasing as
+        # typed, its canonical words are not; another language's, its translations); with
         # several parts, only the part's own words (the whole text would pull in the others).
-        typed = [query.text] if query.language != "en" and len(query.parts) == 1 else []
+        typed = [query.text] if len(query.parts) == 1 else []
         text = " ".join([*own, *own, *part.context, *typed])
         owned = [e for n in part.entities if n in self.kb.entities for e in self.kb.entities[n].entries]
         if owned:

@@ -570,3 +570,11 @@ def test_a_correction_reads_as_one_sentence(engine: Engine) -> None:
     assert "No — **Muse Spark**" in _ask(engine, "spark got 59 on arc agi 2 right?").text, (
         "a name keeps its capital"
     )
+
+
+def test_a_rivals_response_the_source_never_reports_is_said_to_be_missing(engine: Engine) -> None:
+    assert _ask(engine, "did openai respond to this?", "spark healthbench").subject == "competitor-reactions"
+
+
+def test_a_phrasing_as_typed_reaches_its_entry(engine: Engine) -> None:
+    assert "3 billion" in _ask(engine, "how many ppl will get it").text
