@@ -49,7 +49,7 @@ _MONTHS = (
 #: Number sizes as people write them (normalised: no accents). "bi" is Brazilian for billion.
 _SCALES = {
     "thousand": ("thousand", "mil", "ribu", "hazaar", "हज़ार", "हजार"),
-    "million": ("million", "millones", "millon", "milhoes", "milhao", "juta", "million", "लाख"),
+    "million": ("million", "millions", "millones", "millon", "milhoes", "milhao", "juta"),
     "billion": ("billion", "billions", "mil millones", "bilhoes", "bilhao", "bi", "miliar", "arab", "अरब"),
 }
 _QUANTIFIER = re.compile(r"\b(?:more|less|fewer) than\b")

@@ -251,8 +251,7 @@ class Engine:
         """ "like 1 billion?" after a question: the asker's guess at its answer, checked against
         that answer rather than answered on its own."""
         meaning = [w for w in part.content(self.parser.stopwords(language)) if w != "like"]
-        guess = "like" in part.words[:2] and not part.asks and len(meaning) <= 2
-        return guess and not self.parser.names_in(" ".join(part.said), language)
+        return "like" in part.words[:2] and not part.asks and len(meaning) <= 2 and self._bare(part, language)
 
     def _continues(self, part: Part, language: str) -> bool:
         """Whether a part only goes on about the one before it: a fact with no benchmark, no
@@ -271,7 +270,7 @@ class Engine:
             if self._contradicted(query, part, piece):
                 piece.text = corrected(piece.text, say)
             return piece
-        if query.follows and (part.intent in (Intent.FACT, Intent.MODEL) or self._bare(part, query)):
+        if query.follows and (part.intent in (Intent.FACT, Intent.MODEL) or self._bare(part, query.language)):
             more = self.followups.more(part, query.follows, say, self.parser.stopwords(query.language))
             if more is not None:
                 return more
@@ -305,14 +304,17 @@ class Engine:
     def _advice(part: Part) -> bool:
         """ "should i use spark for coding agents", "o spark é bom pra programar?": advice about
         a field (a topic word, no benchmark named) is the prose that gives it, figures included,
-        not a lone score."""
-        claims = bool(part.claims)  # a false premise is corrected from the scores
-        return part.intent is Intent.VERDICT and part.topic_only and len(set(part.models)) < 2 and not claims
+        not a lone score. A claim in it is corrected from the scores instead."""
+        return (
+            part.intent is Intent.VERDICT
+            and part.topic_only
+            and len(set(part.models)) < 2
+            and not part.claims
+        )
 
-    def _bare(self, part: Part, query: Query) -> bool:
-        """A follow-up that names nothing itself ("why?", "tell me more"): whatever it borrowed,
-        it goes on from the last answer."""
-        return not self.parser.names_in(" ".join(part.said), query.language)
+    def _bare(self, part: Part, language: str) -> bool:
+        """Whether a part names nothing itself ("why?", "like 1 billion?"), whatever it borrowed."""
+        return not self.parser.names_in(" ".join(part.said), language)
 
     def _contradicted(self, query: Query, part: Part, piece: Piece) -> bool:
         english = piece.text if query.language == "en" else self._english(piece)
