@@ -64,6 +64,12 @@ class FollowUps:
         self.retriever = retriever
         self.answerers = answerers
         self._openings = self._index_openings()
+        self._results = [  # each benchmark's names as tokens, with the entry telling its result
+            (name, b.entry)
+            for b in kb.benchmarks.values()
+            if b.entry
+            for name in {" ".join(tokens(b.name)), " ".join(tokens(b.short_name))} - {""}
+        ]
 
     def said(self, history: Sequence[Turn]) -> str:
         """The entry the bot's last answer gave, in any language: its id, with `DETAIL` after it
@@ -76,13 +82,7 @@ class FollowUps:
     def _result_entry(self, words: str) -> str:
         """After a figure ("Muse Spark scores 50.2 on Humanity's Last Exam…"), the entry about
         the first benchmark it names: what "why?" and "tell me more" go on from."""
-        named = [
-            (words.find(f" {name} "), b.entry)
-            for b in self.kb.benchmarks.values()
-            if b.entry
-            for name in {" ".join(tokens(b.name)), " ".join(tokens(b.short_name))} - {""}
-            if f" {name} " in words
-        ]
+        named = [(words.find(f" {name} "), entry) for name, entry in self._results if f" {name} " in words]
         return min(named)[1] if named else ""
 
     def more(self, part: Part, follows: str, say: Speaker, stopwords: frozenset[str]) -> Piece | None:
