@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from bot.answering.clauses import Token, clauses, split
 from bot.answering.language import DEFAULT as DEFAULT_LANGUAGE
 from bot.answering.language import detect, packs
 from bot.answering.lexicon import MentionIndex, Span
@@ -45,24 +46,12 @@ from bot.knowledge import KnowledgeBase
 
 _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 _VERSION = re.compile(r"^\d(?:\.\d)?$")
-_SPLIT_WORDS = frozenset({"and", "also", "plus"})
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
 _SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)")
 _TLDR = re.compile(r"\btl\s*;\s*dr\b", re.IGNORECASE)  # "tl;dr" asks for brevity, it ends no sentence
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
-_COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # not the decimal comma of "40,1"
 _HASH_RANK = re.compile(r"#\s?(\d{1,2})\b")
 _FRAGMENT_WORDS = 4
-
-
-@dataclass(frozen=True)
-class _Token:
-    """A word of a part, or a name standing for several words (`kind`, `ident`)."""
-
-    word: str
-    kind: str = ""
-    ident: str = ""
-    surface: str = ""
 
 
 class Parser:
@@ -122,7 +111,7 @@ class Parser:
         language = language or detect(text, names=self._name_words, previous=before, hint=hint).language
         parts: list[Part] = []
         for sentence in _SENTENCE.split(_TLDR.sub(" tldr ", text)):
-            for tokens_ in self._split(self._clauses(sentence, language)):
+            for tokens_ in split(clauses(sentence, lambda c: self._tokens(c, language))):
                 part = self._part(tokens_, language)
                 if part.words or part.named:
                     parts.append(part)
@@ -153,12 +142,12 @@ class Parser:
 
     # -- tokens -------------------------------------------------------------------------------
 
-    def _tokens(self, sentence: str, language: str) -> list[_Token]:
+    def _tokens(self, sentence: str, language: str) -> list[Token]:
         raw = tokens(_HASH_RANK.sub(r" rank \1 ", sentence))
         speller = self._spellers.get(language) or self._spellers[DEFAULT_LANGUAGE]
         words = [w if w in self._known else speller.correct(w) for w in raw]
         spans = self._index.spans(words, kinds=frozenset({"model", "benchmark", "entity"}))
-        out: list[_Token] = []
+        out: list[Token] = []
         i = 0
         for span in [*spans, Span(len(words), 0, "", "")]:
             if span.start > i:
@@ -169,81 +158,31 @@ class Parser:
                 if span.kind == "model" and after < len(words) and _VERSION.match(words[after]):
                     # "gpt 5", "opus 4.5": another version of a model the source names, not it
                     other = f"{surface} {words[after]}"
-                    out.append(_Token(other, "other-version", "", other))
+                    out.append(Token(other, "other-version", "", other))
                     i = after + 1
                     continue
-                out.append(_Token(surface, span.kind, span.ident, surface))
+                out.append(Token(surface, span.kind, span.ident, surface))
             i = span.start + span.length
         return out
 
-    def _canonical(self, words: Sequence[str], language: str, *, opening: bool = True) -> list[_Token]:
+    def _canonical(self, words: Sequence[str], language: str, *, opening: bool = True) -> list[Token]:
         canonical = self._phrasing.canonical(words, language, opening=opening)
-        out: list[_Token] = []
+        out: list[Token] = []
         topics = {s.start: s for s in self._index.spans(canonical, kinds=frozenset({"topic"}))}
         i = 0
         while i < len(canonical):
             span = topics.get(i)
             if span is not None:
-                out.append(_Token(" ".join(canonical[i : i + span.length]), "topic", span.ident))
+                out.append(Token(" ".join(canonical[i : i + span.length]), "topic", span.ident))
                 i += span.length
                 continue
-            out.append(_Token(canonical[i]))
+            out.append(Token(canonical[i]))
             i += 1
         return out
 
-    def _clauses(self, sentence: str, language: str) -> list[_Token]:
-        """The sentence's tokens, with an "and" put where a comma joins two questions ("qnd
-        saiu, quem fez e é aberto?"). A comma inside a list ("hle, arc agi 2 and …") stays, and
-        so does one after a preamble ("ok so, what did it score"): the clause before a comma
-        must be a question of its own too."""
-        out: list[_Token] = []
-        clause_before: list[_Token] = []
-        for clause in _COMMA.split(sentence):
-            toks = self._tokens(clause, language)
-            if not toks:
-                continue
-            if out and self._asks_own(out, toks) and self._asks_own([], clause_before):
-                out.append(_Token("and"))
-            out.extend(toks)
-            clause_before = toks
-        return out
-
-    def _split(self, toks: list[_Token]) -> list[list[_Token]]:
-        """Cut at "and" when what follows asks something of its own; at "is" when a question
-        word follows: an unaccented Portuguese "e" reads as "é" ("quando saiu e quem fez")."""
-        parts: list[list[_Token]] = [[]]
-        for i, tok in enumerate(toks):
-            after = toks[i + 1 :]
-            joins = tok.word in _SPLIT_WORDS or (
-                tok.word == "is" and after[:1] and after[0].word in QUESTION_WORDS
-            )
-            if joins and not tok.kind and parts[-1] and self._asks_own(parts[-1], after):
-                parts.append([])
-                continue
-            parts[-1].append(tok)
-        return [p for p in parts if p]
-
-    @staticmethod
-    def _asks_own(before: list[_Token], after: list[_Token]) -> bool:
-        if not after:
-            return False
-        head = after[0].word
-        if head in QUESTION_WORDS or head in YES_NO or head in {"can", "any"}:
-            return True
-        words = [t.word for t in after if not t.kind]
-        if after[0].kind and words[:1] and words[0] in QUESTION_WORDS:
-            return True  # "aur scale ai kitne mein kharida": the question word after the name
-        if head in SCORE_WORDS and any(t.word in QUESTION_WORDS for t in before):
-            return True  # "cuando salio y cuanto saco en hle": "cuánto sacó" reads as "score"
-        # "hle score and arc agi 2 score" asks twice; "on hle, arc agi 2 and healthbench" lists
-        names_after = {t.kind for t in after if t.kind in ("benchmark", "topic")}
-        names_before = {t.kind for t in before if t.kind in ("benchmark", "topic")}
-        asks_after = any(t.word in SCORE_WORDS | RANK_WORDS for t in after if not t.kind)
-        return bool(names_after and names_before and asks_after)
-
     # -- one part -----------------------------------------------------------------------------
 
-    def _part(self, toks: list[_Token], language: str) -> Part:
+    def _part(self, toks: list[Token], language: str) -> Part:
         words = tuple(t.word for t in toks if not t.kind)
         made = "made" in words
         models = _ordered(
@@ -288,11 +227,11 @@ class Parser:
             part = replace(part, other_versions=(*part.other_versions, *later))
         return replace(part, fragment=self._is_fragment(part, stop))
 
-    def _is_vendor(self, tok: _Token) -> bool:
+    def _is_vendor(self, tok: Token) -> bool:
         return tok.surface in self._vendor or tok.surface.removesuffix("s") in self._vendor
 
     @staticmethod
-    def _qualifies(toks: list[_Token], i: int) -> bool:
+    def _qualifies(toks: list[Token], i: int) -> bool:
         """ "openai's gpt-5.4 pro": a maker's name just before one of its models only says whose."""
         return i + 1 < len(toks) and toks[i + 1].kind == "model"
 
@@ -350,7 +289,7 @@ class Parser:
         stop = self._no_meaning | {"about", "tell", "info", "information", "details"}
         return any(w not in stop and w not in QUESTION_WORDS for w in words)
 
-    def _claims(self, toks: list[_Token], part: Part) -> tuple[Claim, ...]:
+    def _claims(self, toks: list[Token], part: Part) -> tuple[Claim, ...]:
         claims: list[Claim] = []
         words = [t.word for t in toks]
         for i, tok in enumerate(toks):
@@ -378,7 +317,7 @@ class Parser:
         return tuple(claims)
 
     @staticmethod
-    def _leader_claim(toks: list[_Token]) -> Claim | None:
+    def _leader_claim(toks: list[Token]) -> Claim | None:
         """ "gemini destroys spark", "spark is better than gpt": who the question says leads."""
         models = [(i, t.ident) for i, t in enumerate(toks) if t.kind == "model"]
         if len(models) != 2:
@@ -419,7 +358,7 @@ class Parser:
         return only_names and len(part.words) <= _FRAGMENT_WORDS + 2
 
 
-def _likened(toks: list[_Token], stop: frozenset[str]) -> set[str]:
+def _likened(toks: list[Token], stop: frozenset[str]) -> set[str]:
     """The entities a question likens its subject to ("like llama", "tipo o llama"), rather
     than asks about."""
     found: set[str] = set()
@@ -441,7 +380,7 @@ def _ordered(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _nearest_model(toks: list[_Token], i: int) -> str | None:
+def _nearest_model(toks: list[Token], i: int) -> str | None:
     """The model a figure is said of: the closest model name before it (or else after it)."""
     before = [t.ident for t in toks[:i] if t.kind == "model"]
     after = [t.ident for t in toks[i + 1 :] if t.kind == "model"]

@@ -1,0 +1,83 @@
+"""Where a message is cut into parts: "when was it released | and who built it".
+
+A message may ask several things at once, joined by "and", by a comma, or by an unaccented
+Portuguese "e" that reads as "é" ("quando saiu e quem fez"). It is cut only where what follows
+asks something of its own, so a list ("on hle, arc agi 2 and healthbench") stays one part.
+Works on the parser's tokens: canonical English words, names standing for several words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.answering.vocabulary import QUESTION_WORDS, RANK_WORDS, SCORE_WORDS, YES_NO
+
+__all__ = ["Token", "clauses", "split"]
+
+_SPLIT_WORDS = frozenset({"and", "also", "plus"})
+_COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # not the decimal comma of "40,1"
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of a part, or a name standing for several words (`kind`, `ident`)."""
+
+    word: str
+    kind: str = ""
+    ident: str = ""
+    surface: str = ""
+
+
+def clauses(sentence: str, tokenize: Callable[[str], list[Token]]) -> list[Token]:
+    """The sentence's tokens, with an "and" put where a comma joins two questions ("qnd
+    saiu, quem fez e é aberto?"). A comma inside a list ("hle, arc agi 2 and …") stays, and
+    so does one after a preamble ("ok so, what did it score"): the clause before a comma
+    must be a question of its own too."""
+    out: list[Token] = []
+    clause_before: list[Token] = []
+    for clause in _COMMA.split(sentence):
+        toks = tokenize(clause)
+        if not toks:
+            continue
+        if out and asks_own(out, toks) and asks_own([], clause_before):
+            out.append(Token("and"))
+        out.extend(toks)
+        clause_before = toks
+    return out
+
+
+def split(toks: list[Token]) -> list[list[Token]]:
+    """Cut at "and" when what follows asks something of its own; at "is" when a question
+    word follows: an unaccented Portuguese "e" reads as "é" ("quando saiu e quem fez")."""
+    parts: list[list[Token]] = [[]]
+    for i, tok in enumerate(toks):
+        after = toks[i + 1 :]
+        joins = tok.word in _SPLIT_WORDS or (
+            tok.word == "is" and after[:1] and after[0].word in QUESTION_WORDS
+        )
+        if joins and not tok.kind and parts[-1] and asks_own(parts[-1], after):
+            parts.append([])
+            continue
+        parts[-1].append(tok)
+    return [p for p in parts if p]
+
+
+def asks_own(before: list[Token], after: list[Token]) -> bool:
+    """Whether the words `after` a joint ask something of their own, given those `before` it."""
+    if not after:
+        return False
+    head = after[0].word
+    if head in QUESTION_WORDS or head in YES_NO or head in {"can", "any"}:
+        return True
+    words = [t.word for t in after if not t.kind]
+    if after[0].kind and words[:1] and words[0] in QUESTION_WORDS:
+        return True  # "aur scale ai kitne mein kharida": the question word after the name
+    if head in SCORE_WORDS and any(t.word in QUESTION_WORDS for t in before):
+        return True  # "cuando salio y cuanto saco en hle": "cuánto sacó" reads as "score"
+    # "hle score and arc agi 2 score" asks twice; "on hle, arc agi 2 and healthbench" lists
+    names_after = {t.kind for t in after if t.kind in ("benchmark", "topic")}
+    names_before = {t.kind for t in before if t.kind in ("benchmark", "topic")}
+    asks_after = any(t.word in SCORE_WORDS | RANK_WORDS for t in after if not t.kind)
+    return bool(names_after and names_before and asks_after)
