@@ -26,6 +26,7 @@ def main() -> int:
     parser.add_argument("--failures", action="store_true", help="list failures (dev sets only)")
     args = parser.parse_args()
     names = args.sets or set_names()
+    dev_sets = set(set_names("dev"))
     engine = Engine(load_knowledge())
     print("| set | questions | right | in asker's language | wrong topic | seconds |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -39,7 +40,7 @@ def main() -> int:
         took = time.perf_counter() - started
         print(f"| {name} | {s.total} | {s.rate:.1%} | {s.language_rate:.1%} | {s.wrong_topic} | {took:.1f} |")
         if args.failures:
-            if not name.endswith("-dev"):
+            if name not in dev_sets:
                 print(f"(not listing failures of {name}: only dev sets are read)", file=sys.stderr)
                 continue
             for v in verdicts:

@@ -63,8 +63,8 @@ def false_figure_claim(kb: KnowledgeBase, part: Part, default_model: str) -> boo
         return any(c.everywhere and not _first_everywhere(kb, c.model or default_model) for c in part.claims)
     models = list(part.models) or [default_model]
     for claim in part.claims:
-        if claim.value is None and not part.models:
-            continue  # "who is first on hle" asks, it does not claim
+        if claim.value is None and (not part.models or part.asks & {"who", "which"}):
+            continue  # "who is first on hle", "who's number 1 then?" ask, they do not claim
         for bench_id in part.benchmarks:
             if _denied(kb.benchmarks[bench_id], models, claim):
                 return True

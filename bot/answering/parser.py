@@ -50,7 +50,7 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
 _SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)")
 _TLDR = re.compile(r"\btl\s*;\s*dr\b", re.IGNORECASE)  # "tl;dr" asks for brevity, it ends no sentence
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
-_HASH_RANK = re.compile(r"#\s?(\d{1,2})\b")
+_HASH_RANK = re.compile(r"(?:#|\b(?:number|no|nr|num)\.?)\s?(\d{1,2})\b(?![.,]\d)", re.IGNORECASE)  # "#2", "no. 1"
 _FRAGMENT_WORDS = 4
 
 
@@ -110,7 +110,7 @@ class Parser:
         before = previous.language if previous is not None and not own_language else None
         language = language or detect(text, names=self._name_words, previous=before, hint=hint).language
         parts: list[Part] = []
-        for sentence in _SENTENCE.split(_TLDR.sub(" tldr ", text)):
+        for sentence in _SENTENCE.split(_HASH_RANK.sub(r" rank \1 ", _TLDR.sub(" tldr ", text))):
             for tokens_ in split(clauses(sentence, lambda c: self._tokens(c, language))):
                 part = self._part(tokens_, language)
                 if part.words or part.named:
@@ -258,6 +258,8 @@ class Parser:
         modes = [e for e in part.entities if self._kind(e) == "mode"]
         if has(COMPARE_WORDS) and len(part.models) >= 2 and not part.benchmarks and not modes:
             return Intent.COMPARE if self._share_figures(part.models) else Intent.FACT
+        if part.benchmarks and self._asks_beside_figures(part, words):
+            return Intent.FACT  # "hle score and which regions does it matter most for"
         if part.benchmarks:
             if has(RANK_WORDS) and (not part.models or part.asks & {"who", "which"}):
                 return Intent.RANK
@@ -272,6 +274,13 @@ class Parser:
         if part.models and not part.entities and not self._substantive(words):
             return Intent.MODEL
         return Intent.FACT
+
+    def _asks_beside_figures(self, part: Part, words: tuple[str, ...]) -> bool:
+        """Whether a part about a benchmark asks something other than its figures: a question
+        word, no figure word, and words of its own ("why does it matter", "which regions")."""
+        figures = SCORE_WORDS | RANK_WORDS | VERDICT_WORDS | COMPARE_WORDS | {"how", "what"}
+        own = [w for w in words if w not in self._no_meaning and w not in QUESTION_WORDS]
+        return bool(part.asks - {"how", "what"}) and not set(words) & figures and len(own) >= 2
 
     def _kind(self, entity: str) -> str:
         found = self._kb.entities.get(entity)

@@ -19,6 +19,7 @@ from bot.answering.vocabulary import (
     COMPARE_WORDS,
     CONNECTIVES,
     CONTINUING,
+    DOMAIN_WORDS,
     MONTHS,
     PERSONAL,
     QUESTION_WORDS,
@@ -96,11 +97,20 @@ class References:
                     models=not asks_leader(part),
                 )
                 part = replace(part, intent=self._intent(part, part.words))
-            elif i and earlier is not None and part.intent in _FIGURE_INTENTS and not part.benchmarks:
-                # "spark is #1 on vision right? heard it beats gemini": still about vision
+            elif earlier is not None and self._keeps_benchmark(part, i):
+                # "spark is #1 on vision right? heard it beats gemini": still about vision;
+                # "so gpt-5.4 scored 20.6 there?" after a HealthBench figure: there is HealthBench
                 part = replace(part, benchmarks=earlier.benchmarks)
+                part = replace(part, intent=self._intent(part, part.words))
             out.append(part)
         return out
+
+    @staticmethod
+    def _keeps_benchmark(part: Part, i: int) -> bool:
+        """Whether a figure question that names no benchmark stays on the one before it: a
+        later part of the message, or a follow-up that points back or claims a figure."""
+        points = bool(set(part.words) & REFERRING) or any(c.value for c in part.claims)
+        return part.intent in _FIGURE_INTENTS and not part.benchmarks and bool(i or points)
 
     def _asks_its_own(self, part: Part, language: str) -> bool:
         """ "when was it released?" after a figure asks about *it* (the model), not the
@@ -125,14 +135,18 @@ class References:
         when the rest of the question is something the knowledge base talks about ("why is it
         blue" is not). With no "it", a claim whose every word is the knowledge base's: "released
         march 2026 yeah?" is about Muse Spark, "when was the iphone released" is not."""
+        if part.benchmarks and not part.models and part.claims and set(part.words) & {"it", "its"}:
+            # "it's number 1 on vision innit": a claim about it, on a benchmark, is about the subject
+            part = replace(part, models=(self._kb.subject,))
+            return replace(part, intent=self._intent(part, part.words))
         if previous is not None or part.named:
             return part
         stop = self._phrasing.stopwords("en") | self._phrasing.stopwords(language) | QUESTION_WORDS
         content = [w for w in part.words if w not in stop and not w.isdigit() and w not in MONTHS]
         known = [w in self._subject_words for w in content]
-        if set(part.words) & {"it", "its"}:
-            about = any(known)
+        others = set(part.unknown_names) - MONTHS
+        if set(part.words) & {"it", "its"}:  # "what time is it in manila": not about it
+            about = any(known) and not (others and not set(part.words) & DOMAIN_WORDS)
         else:  # a claim with no subject: every word the knowledge base's, no other name in it
-            others = set(part.unknown_names) - MONTHS
             about = bool(part.claims) and bool(known) and all(known) and not others
         return replace(part, models=(self._kb.subject,)) if about else part

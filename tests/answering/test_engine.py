@@ -578,3 +578,14 @@ def test_a_rivals_response_the_source_never_reports_is_said_to_be_missing(engine
 
 def test_a_phrasing_as_typed_reaches_its_entry(engine: Engine) -> None:
     assert "3 billion" in _ask(engine, "how many ppl will get it").text
+
+
+def test_a_rank_claimed_of_it_is_corrected(engine: Engine) -> None:
+    answer = engine.lookup("it's number 1 on the vision benchmarks innit")
+    assert answer.text.startswith("No")
+    assert "#2" in answer.text
+
+
+def test_it_in_a_question_about_something_else_is_not_muse_spark(engine: Engine) -> None:
+    """ "what time is it in manila": "it" is no model, and the bot says what it covers."""
+    assert engine.lookup("what time is it in manila rn").route == "fallback"

@@ -103,3 +103,16 @@ def test_worst_and_which_one_to_use_after_a_benchmark_rank_every_model(engine: E
     _, which = _chat(engine, "spark arc agi 2", "which one should i use then?")
     for reply in (worst, which):
         assert reply.index("Gemini 3.1 Pro") < reply.index("GPT-5.4") < reply.index("Muse Spark"), reply
+
+
+def test_asking_who_is_number_one_corrects_nobody(engine: Engine) -> None:
+    """ "who is number 1 then" after a vision answer asks; it claims nothing to say "No" to."""
+    reply = _chat(engine, "how good is muse spark at vision", "who is number 1 then")[1]
+    assert not reply.lower().startswith("no")
+    assert "Gemini 3.1 Pro Preview" in reply
+
+
+def test_a_figure_claimed_there_is_checked_on_the_benchmark_just_answered(engine: Engine) -> None:
+    reply = _chat(engine, "what did muse spark get on healthbench hard", "so gpt-5.4 scored 20.6 there?")[1]
+    assert reply.startswith("No")
+    assert "40.1" in reply and "HealthBench" in reply

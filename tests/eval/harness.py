@@ -126,7 +126,7 @@ def load_items(part: Literal["dev", "fresh"] = "dev") -> list[Item]:
 
 def set_names(part: Literal["dev", "fresh"] | None = None) -> list[str]:
     names = sorted(p.stem for p in SETS.glob("*.yaml"))
-    return [n for n in names if part is None or n.endswith(f"-{part}")]
+    return [n for n in names if part is None or re.search(rf"-{part}\d*$", n)]
 
 
 def plain(text: str) -> str:
