@@ -62,6 +62,7 @@ class LanguagePack(BaseModel):
     stopwords: list[str] = Field(default_factory=list)
     concepts: dict[str, list[str]] = Field(default_factory=dict)
     corrections: list[str] = Field(default_factory=list)
+    suffixes: dict[str, str] = Field(default_factory=dict)
 
 
 @functools.cache

@@ -143,7 +143,7 @@ class Parser:
     # -- tokens -------------------------------------------------------------------------------
 
     def _tokens(self, sentence: str, language: str) -> list[Token]:
-        raw = tokens(_HASH_RANK.sub(r" rank \1 ", sentence))
+        raw = self._phrasing.split_suffixes(tokens(_HASH_RANK.sub(r" rank \1 ", sentence)), language)
         speller = self._spellers.get(language) or self._spellers[DEFAULT_LANGUAGE]
         words = [w if w in self._known else speller.correct(w) for w in raw]
         spans = self._index.spans(words, kinds=frozenset({"model", "benchmark", "entity"}))

@@ -22,6 +22,7 @@ from bot.answering.language import packs
 from bot.answering.words import STOPWORDS, tokens
 
 Phrase = tuple[str, ...]
+_MIN_STEM = 3  # "punya", "tanya" are words, not "pu" + "nya"
 
 
 class Phrasing:
@@ -32,6 +33,8 @@ class Phrasing:
         self._openings: dict[str, dict[Phrase, Phrase]] = {}  # the "^" phrases
         self._stop: dict[str, frozenset[str]] = {}
         self._stop_cache: dict[str, frozenset[str]] = {}
+        self._suffixes: dict[str, dict[str, Phrase]] = {}
+        self._whole: dict[str, frozenset[str]] = {}  # words the pack knows as they are
         for code, pack in packs().items():
             table: dict[Phrase, Phrase] = {}
             opening: dict[Phrase, Phrase] = {}
@@ -44,6 +47,8 @@ class Phrasing:
             self._maps[code] = table
             self._openings[code] = opening
             self._stop[code] = frozenset(w for s in pack.stopwords for w in tokens(s))
+            self._suffixes[code] = {suffix: tuple(tokens(meaning)) for suffix, meaning in pack.suffixes.items()}
+            self._whole[code] = frozenset(w for key in (*table, *opening) for w in key) | self._stop[code]
         self._longest = max(
             (len(k) for t in (*self._maps.values(), *self._openings.values()) for k in t), default=1
         )
@@ -64,6 +69,23 @@ class Phrasing:
             length, replacement = hit
             out.extend(replacement)
             i += length
+        return out
+
+    def split_suffixes(self, words: Sequence[str], language: str) -> list[str]:
+        """Words with the language's suffixes cut off into words of their own: Indonesian
+        "tekniknya" is "teknik its", so "tekniknya namanya apa" points back at what was said.
+        A word the pack knows as it is ("skornya", "semuanya") and a short stem stay whole."""
+        suffixes = self._suffixes.get(language)
+        if not suffixes:
+            return list(words)
+        whole = self._whole[language]
+        out: list[str] = []
+        for word in words:
+            cut = next((s for s in suffixes if word.endswith(s) and len(word) - len(s) >= _MIN_STEM), None)
+            if cut is None or word in whole:
+                out.append(word)
+            else:
+                out += [word[: -len(cut)], *suffixes[cut]]
         return out
 
     def _longest_at(
