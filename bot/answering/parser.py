@@ -162,6 +162,9 @@ class Parser:
                     i = after + 1
                     continue
                 out.append(Token(surface, span.kind, span.ident, surface))
+                if span.kind == "benchmark":
+                    i = span.start + span.length + _version_after(words, span.start + span.length)
+                    continue
             i = span.start + span.length
         return out
 
@@ -248,6 +251,8 @@ class Parser:
             return Intent.VERDICT  # "does spark lead every benchmark?": where it leads, where not
         if has(VERDICT_WORDS) and (len(part.models) >= 2 or (part.models and part.benchmarks)):
             return Intent.VERDICT
+        if asks_leader(part) and len(set(part.models)) >= 2:
+            return Intent.VERDICT  # "muse spark vs claude opus 4.6, quien gana?"
         if (
             has({"better", "good", "worse", "bad"})
             and part.models
@@ -372,7 +377,9 @@ def _likened(toks: list[Token], stop: frozenset[str]) -> set[str]:
     than asks about."""
     found: set[str] = set()
     for i, tok in enumerate(toks):
-        if tok.word == "like":
+        # Spanish and Portuguese "como" is "how" and "like": before a name, mid-sentence, "like"
+        like = tok.word == "like" or (tok.word == "how" and i > 0 and toks[i + 1 : i + 2] and toks[i + 1].kind)
+        if like:
             after = [t for t in toks[i + 1 :] if t.kind or t.word not in stop][:1]
             found.update(t.ident for t in after if t.ident)
     return found
@@ -383,6 +390,14 @@ def _sweeping(part: Part) -> bool:
     words = set(part.words)
     about_one = len(part.models) == 1 or (not part.models and bool(words & {"it", "its"}))
     return {"first", "every"} <= words and not part.benchmarks and about_one
+
+
+def _version_after(words: Sequence[str], at: int) -> int:
+    """How many words after a benchmark's name are its version ("index v4", "v4.0", "2.0"):
+    part of the name, not a figure or a "v" for "vs"."""
+    if words[at : at + 1] == ["v"] and at + 1 < len(words) and _VERSION.match(words[at + 1]):
+        return 2
+    return 1 if at < len(words) and re.fullmatch(r"\d\.0", words[at]) else 0
 
 
 def _ordered(items: Iterable[str]) -> tuple[str, ...]:
