@@ -48,6 +48,7 @@ _CONFIDENT = 0.9
 _SURE = 0.99  # to overrule what the conversation or the client already says
 _UNSURE = 0.5  # when nothing else is known and the words are not English
 _MIN_WORDS_FOR_DETECTOR = 3
+_NOT_WORDS = re.compile(r"\b(?:https?://|www\.)\S+|(?<!\w)@\w+|\]\([^)]*\)", re.IGNORECASE)
 _MIN_WORDS_FOR_READING = 8
 
 
@@ -103,6 +104,7 @@ def detect(
     `previous` is the language the conversation was in; `hint` the client's language code."""
     if _DEVANAGARI.search(text):
         return Detected("hi", "script")
+    text = _NOT_WORDS.sub(" ", text)  # a pasted link's path or an @handle is no language
     skip = set(names)
     as_typed = [w for w in _LETTERS.findall(text.lower()) if normalize(w) not in skip]
     by_letters = _by_letters(as_typed)

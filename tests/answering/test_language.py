@@ -52,3 +52,11 @@ def test_the_clients_language_decides_when_the_text_cannot() -> None:
 
 def test_a_clear_switch_of_language_is_followed() -> None:
     assert detect("and what about its release date", previous="es").language == "en"
+
+
+@pytest.mark.parametrize(
+    "text", ["[a](http://evil) hle", "check https://example.com/a/o/que hle", "@todos_os_membros hle score"]
+)
+def test_a_pasted_link_or_handle_does_not_change_the_language(text: str) -> None:
+    """A link's path ("/a/o/que") or an @handle holds words of no language the asker speaks."""
+    assert detect(text, hint="en").language == "en"
