@@ -30,6 +30,9 @@ class Token:
     surface: str = ""
 
 
+_COMMA_JOINT = Token("and", surface=",")  # two questions a comma joins: always cut there
+
+
 def clauses(sentence: str, tokenize: Callable[[str], list[Token]]) -> list[Token]:
     """The sentence's tokens, with an "and" put where a comma joins two questions ("qnd
     saiu, quem fez e é aberto?"). A comma inside a list ("hle, arc agi 2 and …") stays, and
@@ -41,11 +44,18 @@ def clauses(sentence: str, tokenize: Callable[[str], list[Token]]) -> list[Token
         toks = tokenize(clause)
         if not toks:
             continue
-        if out and asks_own(out, toks) and asks_own([], clause_before):
-            out.append(Token("and"))
+        if out and _asks_in(toks) and _asks_in(clause_before):
+            out.append(_COMMA_JOINT)
         out.extend(toks)
         clause_before = toks
     return out
+
+
+def _asks_in(clause: list[Token]) -> bool:
+    """Whether a clause between commas is a question: it starts like one, or has a question
+    word anywhere (Indonesian and Hindi ask last: "bikinan siapa", "rilis kapan")."""
+    words = [t.word for t in clause if not t.kind]
+    return asks_own([], clause) or bool(set(words) & QUESTION_WORDS)
 
 
 def split(toks: list[Token]) -> list[list[Token]]:
@@ -55,9 +65,9 @@ def split(toks: list[Token]) -> list[list[Token]]:
     for i, tok in enumerate(toks):
         after = toks[i + 1 :]
         joins = tok.word in _SPLIT_WORDS or (
-            tok.word == "is" and after[:1] and after[0].word in QUESTION_WORDS
-        )
-        if joins and not tok.kind and parts[-1] and asks_own(parts[-1], after):
+            tok.word == "is" and after[:1] and after[0].word in QUESTION_WORDS | {"is"}
+        )  # "e é aberto" reads "is is open": the first "is" was an "and"
+        if tok is _COMMA_JOINT or (joins and not tok.kind and parts[-1] and asks_own(parts[-1], after)):
             parts.append([])
             continue
         parts[-1].append(tok)

@@ -50,7 +50,9 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
 _SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)")
 _TLDR = re.compile(r"\btl\s*;\s*dr\b", re.IGNORECASE)  # "tl;dr" asks for brevity, it ends no sentence
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
-_HASH_RANK = re.compile(r"(?:#|\b(?:number|no|nr|num)\.?)\s?(\d{1,2})\b(?![.,]\d)", re.IGNORECASE)  # "#2", "no. 1"
+_HASH_RANK = re.compile(
+    r"(?:#|\b(?:number|no|nr|num)\.?)\s?(\d{1,2})\b(?![.,]\d)", re.IGNORECASE
+)  # "#2", "no. 1"
 _FRAGMENT_WORDS = 4
 
 
@@ -378,7 +380,9 @@ def _likened(toks: list[Token], stop: frozenset[str]) -> set[str]:
     found: set[str] = set()
     for i, tok in enumerate(toks):
         # Spanish and Portuguese "como" is "how" and "like": before a name, mid-sentence, "like"
-        like = tok.word == "like" or (tok.word == "how" and i > 0 and toks[i + 1 : i + 2] and toks[i + 1].kind)
+        like = tok.word == "like" or (
+            tok.word == "how" and i > 0 and toks[i + 1 : i + 2] and toks[i + 1].kind
+        )
         if like:
             after = [t for t in toks[i + 1 :] if t.kind or t.word not in stop][:1]
             found.update(t.ident for t in after if t.ident)

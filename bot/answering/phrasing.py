@@ -47,7 +47,9 @@ class Phrasing:
             self._maps[code] = table
             self._openings[code] = opening
             self._stop[code] = frozenset(w for s in pack.stopwords for w in tokens(s))
-            self._suffixes[code] = {suffix: tuple(tokens(meaning)) for suffix, meaning in pack.suffixes.items()}
+            self._suffixes[code] = {
+                suffix: tuple(tokens(meaning)) for suffix, meaning in pack.suffixes.items()
+            }
             self._whole[code] = frozenset(w for key in (*table, *opening) for w in key) | self._stop[code]
         self._longest = max(
             (len(k) for t in (*self._maps.values(), *self._openings.values()) for k in t), default=1

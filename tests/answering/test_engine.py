@@ -589,3 +589,20 @@ def test_a_rank_claimed_of_it_is_corrected(engine: Engine) -> None:
 def test_it_in_a_question_about_something_else_is_not_muse_spark(engine: Engine) -> None:
     """ "what time is it in manila": "it" is no model, and the bot says what it covers."""
     assert engine.lookup("what time is it in manila rn").route == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("question", "subjects"),
+    [
+        (
+            "qnd saiu, quem fez e é aberto ou fechado?",
+            {"release-date", "who-built-muse-spark", "closed-weights"},
+        ),
+        ("muse spark bikinan siapa, rilis kapan", {"who-built-muse-spark", "release-date"}),
+    ],
+)
+def test_questions_joined_by_commas_are_each_answered(
+    engine: Engine, question: str, subjects: set[str]
+) -> None:
+    """Indonesian asks last ("rilis kapan"); an unaccented "e é" is "and is": each part answered."""
+    assert set(engine.lookup(question).subject.split(",")) == subjects
