@@ -13,7 +13,8 @@ import re
 from collections.abc import Mapping
 
 from bot.answering.query import Claim, Part
-from bot.answering.words import normalize
+from bot.answering.vocabulary import MONTH_NUMBERS
+from bot.answering.words import normalize, tokens
 from bot.knowledge import Benchmark, KnowledgeBase
 
 __all__ = ["contradicts_answer", "false_figure_claim"]
@@ -32,20 +33,6 @@ _NUMBER_WORDS = {
     "eleven": 11,
     "twelve": 12,
 }
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 #: Number sizes as people write them (normalised: no accents). "bi" is Brazilian for billion.
 _SCALES = {
     "thousand": ("thousand", "mil", "ribu", "hazaar", "हज़ार", "हजार"),
@@ -152,8 +139,7 @@ def contradicts_answer(
     scales_q, scales_a = _scales(q), _scales(a)
     if scales_q and scales_a and not scales_q & scales_a:
         return True  # "3 million users" against "more than 3 billion"
-    months_q = {m for m in _MONTHS if re.search(rf"\b{m}\b", q)}
-    months_a = {m for m in _MONTHS if re.search(rf"\b{m}\b", a)}
+    months_q, months_a = _months(q), _months(a)
     if months_q and months_a and not months_q & months_a:
         return True
     if any(e.startswith("org:") and e[4:] != "meta" for e in part.entities) and "meta" in a:
@@ -161,6 +147,11 @@ def contradicts_answer(
     directions = {c.direction for c in part.claims if c.direction}
     said = f" {_QUANTIFIER.sub(' ', a)} "  # "more than ten times less" says less
     return ("more" in directions and " less " in said) or ("less" in directions and " more " in said)
+
+
+def _months(text: str) -> set[int]:
+    """The months a text names, as numbers, in any language the bot speaks ("maret" is 3)."""
+    return {MONTH_NUMBERS[w] for w in tokens(text) if w in MONTH_NUMBERS}
 
 
 def _scales(text: str) -> set[str]:

@@ -33,8 +33,23 @@ CONNECTIVES = frozenset({"about", "also", "and", "at", "for", "how", "in", "on",
 # Words that keep a follow-up on the earlier question rather than start a topic of its own: a
 # request ("tell me", "give the numbers"), a figure's mode or size ("why so low?"), "instead".
 CONTINUING = frozenset({"actually", "ahead", "alternative", "behind", "else", "explain", "figure", "figures", "give", "help", "high", "instead", "list", "low", "mention", "mode", "number", "numbers", "poorly", "really", "say", "scores", "show", "so", "strong", "tell", "use", "weak", "well", "work"})
-# Month names in the five languages, as CLDR writes them (accents folded): a date in a question
-# ("released in march?", "lançado em maio?") names no other subject. Kept here rather than read
-# from Babel at start-up, which would hold every locale's data (7 MB) for 55 words.
-MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre", "janeiro", "fevereiro", "marco", "maio", "junho", "julho", "setembro", "outubro", "novembro", "dezembro", "januari", "februari", "maret", "mei", "juni", "juli", "agustus", "oktober", "desember", "जनवरी", "फ़रवरी", "फरवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर", "अक्टूबर", "नवंबर", "दिसंबर"})
+# Month names in the five languages, as CLDR writes them (accents folded), each with its number:
+# a date in a question ("released in march?", "lançado em maio?") names no other subject, and
+# "Maret" against the answer's "April" is a false premise in any language. Kept here rather than
+# read from Babel at start-up, which would hold every locale's data (7 MB) for 60 words.
+MONTH_NUMBERS = {
+    **dict.fromkeys(["january", "enero", "janeiro", "januari", "जनवरी"], 1),
+    **dict.fromkeys(["february", "febrero", "fevereiro", "februari", "फ़रवरी", "फरवरी"], 2),
+    **dict.fromkeys(["march", "marzo", "marco", "maret", "मार्च"], 3),
+    **dict.fromkeys(["april", "abril", "अप्रैल"], 4),
+    **dict.fromkeys(["may", "mayo", "maio", "mei", "मई"], 5),
+    **dict.fromkeys(["june", "junio", "junho", "juni", "जून"], 6),
+    **dict.fromkeys(["july", "julio", "julho", "juli", "जुलाई"], 7),
+    **dict.fromkeys(["august", "agosto", "agustus", "अगस्त"], 8),
+    **dict.fromkeys(["september", "septiembre", "setembro", "सितंबर"], 9),
+    **dict.fromkeys(["october", "octubre", "outubro", "oktober", "अक्टूबर"], 10),
+    **dict.fromkeys(["november", "noviembre", "novembro", "नवंबर"], 11),
+    **dict.fromkeys(["december", "diciembre", "dezembro", "desember", "दिसंबर"], 12),
+}
+MONTHS = frozenset(MONTH_NUMBERS)
 # fmt: on

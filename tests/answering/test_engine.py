@@ -606,3 +606,17 @@ def test_questions_joined_by_commas_are_each_answered(
 ) -> None:
     """Indonesian asks last ("rilis kapan"); an unaccented "e é" is "and is": each part answered."""
     assert set(engine.lookup(question).subject.split(",")) == subjects
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "मैंने पढ़ा कि Muse Spark मार्च 2026 में आया था",
+        "Muse Spark kan rilisnya Maret 2026 ya?",
+        "muse spark se lanzó en marzo de 2026 no?",
+    ],
+)
+def test_a_wrong_month_is_corrected_in_every_language(engine: Engine, question: str) -> None:
+    answer = engine.lookup(question)
+    assert answer.text.split()[0].strip("—") in {"नहीं", "Tidak", "No"}
+    assert "2026" in answer.text
