@@ -135,7 +135,7 @@ class References:
         when the rest of the question is something the knowledge base talks about ("why is it
         blue" is not). With no "it", a claim whose every word is the knowledge base's: "released
         march 2026 yeah?" is about Muse Spark, "when was the iphone released" is not."""
-        if part.benchmarks and not part.models and part.claims and set(part.words) & {"it", "its"}:
+        if part.benchmarks and not part.models and part.claims and set(part.words) & {"it", "its", "this"}:
             # "it's number 1 on vision innit": a claim about it, on a benchmark, is about the subject
             part = replace(part, models=(self._kb.subject,))
             return replace(part, intent=self._intent(part, part.words))
@@ -145,7 +145,9 @@ class References:
         content = [w for w in part.words if w not in stop and not w.isdigit() and w not in MONTHS]
         known = [w in self._subject_words for w in content]
         others = set(part.unknown_names) - MONTHS
-        if set(part.words) & {"it", "its"}:  # "what time is it in manila": not about it
+        # Hindi "ye" is "this" and "it" at once: "ye open source hai kya" asks about it
+        pointers = {"it", "its", "this"} if language == "hi" else {"it", "its"}
+        if set(part.words) & pointers:  # "what time is it in manila": not about it
             about = any(known) and not (others and not set(part.words) & DOMAIN_WORDS)
         else:  # a claim with no subject: every word the knowledge base's, no other name in it
             about = bool(part.claims) and bool(known) and all(known) and not others
