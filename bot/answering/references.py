@@ -78,7 +78,8 @@ class References:
         """The parts with what they refer to filled in; `referents` are the people the bot's
         last answer named (entity ids)."""
         parts = self._borrowing(parts, previous, language)
-        parts = [self._resolve_people(p, referents) for p in parts]
+        asked_who = previous is not None and any("who" in p.asks for p in previous.parts)
+        parts = [self._resolve_people(p, referents, dropped=asked_who and language != "en") for p in parts]
         return [self._default_subject(p, previous, language) for p in parts]
 
     def _borrowing(self, parts: list[Part], previous: Query | None, language: str) -> list[Part]:
@@ -121,12 +122,16 @@ class References:
         ignore = self._phrasing.stopwords(language) | self._phrasing.stopwords("en") | _FOLLOW_WORDS
         return any(w not in ignore and not w.isdigit() for w in part.words)
 
-    def _resolve_people(self, part: Part, referents: tuple[str, ...]) -> Part:
-        """ "how did he end up at meta?" after an answer about Alexandr Wang: he is Wang."""
+    def _resolve_people(self, part: Part, referents: tuple[str, ...], *, dropped: bool = False) -> Part:
+        """ "how did he end up at meta?" after an answer about Alexandr Wang: he is Wang. With
+        `dropped` (the chat just asked who, in a language that leaves the subject out), a part
+        that names no one is about that person too: "y cómo llegó a meta?", "e ele tá lá faz
+        quanto tempo?"."""
         people = [
             e for e in part.entities if e in self._kb.entities and self._kb.entities[e].kind == "person"
         ]
-        if not referents or not set(part.words) & PERSONAL or people:
+        unsaid = dropped and not part.models and not part.benchmarks and not people
+        if not referents or not (set(part.words) & PERSONAL or unsaid) or people:
             return part
         return replace(part, entities=referents)
 

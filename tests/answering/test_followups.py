@@ -116,3 +116,9 @@ def test_a_figure_claimed_there_is_checked_on_the_benchmark_just_answered(engine
     reply = _chat(engine, "what did muse spark get on healthbench hard", "so gpt-5.4 scored 20.6 there?")[1]
     assert reply.startswith("No")
     assert "40.1" in reply and "HealthBench" in reply
+
+
+def test_a_follow_up_that_leaves_out_he_is_about_the_person_just_named(engine: Engine) -> None:
+    """Spanish and Portuguese drop the subject: "y cómo llegó a meta?" after "who leads MSL"."""
+    reply = _chat(engine, "quien lidera meta superintelligence labs", "y como llego a meta ese wey")[1]
+    assert "Scale AI" in reply
