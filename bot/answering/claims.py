@@ -161,7 +161,8 @@ def _scales(text: str) -> set[str]:
 
 
 def _statement(part: Part) -> bool:
-    return not part.asks and any(c.value or c.direction for c in part.claims)
+    """A figure or a direction stated, not asked: "why did it need 10x more compute" states it."""
+    return part.asks <= {"why"} and any(c.value or c.direction for c in part.claims)
 
 
 def _claimed_numbers(question: str, part: Part) -> set[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from bot.answering.dictionary import is_common
 from bot.answering.lexicon import MentionIndex
 from bot.answering.parser import Parser
 from bot.answering.query import Part, Query
@@ -72,10 +73,15 @@ class CuratedUnknowns:
                 continue
             if figures and not (trigger.typed_words & self._figure_words or self._names(unknown_id, part)):
                 continue
-            if not query.on_topic and len(trigger.typed_words) < 2:
-                continue  # "bitcoin price today" names a price, but not Muse Spark's
+            if not query.on_topic and len(trigger.typed_words) < 2 and self._common(trigger, query.language):
+                continue  # "bitcoin price today" names a price, not Muse Spark's; "mmlu" is one thing
             return unknown_id
         return None
+
+    @staticmethod
+    def _common(trigger: Trigger, language: str) -> bool:
+        """Whether a one-word trigger is an everyday word ("price", "voice"), not a name."""
+        return all(is_common(w, language) or is_common(w, "en") for w in trigger.typed_words)
 
     def _names(self, unknown_id: str, part: Part) -> bool:
         """Whether the part's subject is the unknown's (a model the source lacks, no known
