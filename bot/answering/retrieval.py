@@ -96,32 +96,22 @@ class CuratedRetriever:
         self._entries = list(kb.entries.values())
         self._speller = speller
         views = {e.id: _views(kb, e) for e in self._entries}
-        texts = [
-            (
-                " | ".join(v.title for v in views[e.id]),
-                " | ".join(q for v in views[e.id] for q in v.questions),
-                " ".join(k for v in views[e.id] for k in v.keywords),
-                " ".join(v.answer for v in views[e.id]),
-                " ".join(v.detail for v in views[e.id]),
-            )
-            for e in self._entries
-        ]
-        self._index = _Fts5Index(self._entries, texts, weights=(3.0, 3.0, 2.0, 1.0, 0.5))
+        # One index per reading (`_readings`): a Spanish question is matched against the Spanish
+        # and English text of the entries, so a Portuguese or Hindi phrasing cannot pull it to
+        # the wrong entry.
+        self._readings = {
+            language: _Reading(self._entries, [[v for lang, v in views[e.id] if lang in keep] for e in self._entries])
+            for language, keep in _readings(kb).items()
+        }
         # Each entry's phrasings by language: a question is matched against its own language's
         # and the English ones (the parser reads every language into English words).
         self._phrasings: dict[str, dict[str, list[str]]] = {}
         for e in self._entries:
             by_language = self._phrasings.setdefault(e.id, {})
-            for language, v in zip(["en", *_languages(kb, e)], views[e.id], strict=True):
+            for language, v in views[e.id]:
                 by_language.setdefault(language, []).extend(
                     " ".join(tokens(q)) for q in (v.title, *v.questions)
                 )
-        self._vocab = {
-            e.id: set(tokens(" ".join(text for row in texts[i : i + 1] for text in row)))
-            for i, e in enumerate(self._entries)
-        }
-        self._idf = _inverse_document_frequency(self._vocab.values())
-        self._idf_unseen = math.log(len(self._entries) + 1)
 
     def search(
         self, question: str, *, limit: int = 3, among: Sequence[str] = (), language: str | None = None
@@ -135,24 +125,16 @@ class CuratedRetriever:
         if not meaningful:
             return []
         text = " ".join(dict.fromkeys(words))  # repeated words weigh in BM25, not in the phrasing match
+        reading = self._readings.get(language or _ALL, self._readings[_ALL])
         if among:
             candidates = [(e, 0.0) for e in self._entries if e.id in among]
         else:
-            candidates = self._index.query(meaningful, limit=max(limit, 8))
+            candidates = reading.index.query(meaningful, limit=max(limit, 8))
         entries = [e for e, _ in candidates]
         similar = self._similarity(text, entries, language)
-        hits = [Hit(e, 0.5 * self._coverage(e, meaningful) + 0.5 * similar[e.id]) for e in entries]
+        hits = [Hit(e, 0.5 * reading.coverage(e, meaningful) + 0.5 * similar[e.id]) for e in entries]
         hits.sort(key=lambda h: h.confidence, reverse=True)
         return hits[:limit]
-
-    def _coverage(self, entry: Entry, meaningful: Sequence[str]) -> float:
-        """0..1: how much of what the asker said this entry knows, words weighted by rarity, so
-        "muse spark", which every entry mentions, cannot make an off-topic question look
-        answered. (A hit's confidence is half this, half `_similarity`.)"""
-        vocab = self._vocab[entry.id]
-        weights = [self._idf.get(w, self._idf_unseen) for w in meaningful]
-        known = sum(wt for w, wt in zip(meaningful, weights, strict=True) if w in vocab)
-        return known / sum(weights)
 
     def _similarity(self, text: str, entries: Sequence[Entry], language: str | None) -> dict[str, float]:
         """0..1 per entry: how close the question is to the nearest of its curated phrasings.
@@ -183,23 +165,59 @@ class CuratedRetriever:
         return [*by_language.get("en", []), *(by_language.get(language, []) if language != "en" else [])]
 
 
-def _languages(kb: KnowledgeBase, entry: Entry) -> list[str]:
-    """The languages `entry` is translated into, in the order `_views` lists them."""
-    return [
-        code
-        for code in kb.translations.languages()
-        if isinstance(kb.translations.get(code, "entries", entry.id), EntryText)
-    ]
+_ALL = "*"  # the reading for a question of unknown language: every language's text
 
 
-def _views(kb: KnowledgeBase, entry: Entry) -> list[Entry | EntryText]:
-    """The entry in English and in every language it is translated into: people ask in all of
-    them, so all of them are searched."""
-    found: list[Entry | EntryText] = [entry]
+class _Reading:
+    """The entries as one set of languages reads them: an FTS5 index, and each entry's words
+    with their rarity, for `coverage`."""
+
+    def __init__(self, entries: Sequence[Entry], views: Sequence[Sequence[Entry | EntryText]]) -> None:
+        texts = [
+            (
+                " | ".join(v.title for v in vs),
+                " | ".join(q for v in vs for q in v.questions),
+                " ".join(k for v in vs for k in v.keywords),
+                " ".join(v.answer for v in vs),
+                " ".join(v.detail for v in vs),
+            )
+            for vs in views
+        ]
+        self.index = _Fts5Index(entries, texts, weights=(3.0, 3.0, 2.0, 1.0, 0.5))
+        self._vocab = {e.id: set(tokens(" ".join(row))) for e, row in zip(entries, texts, strict=True)}
+        self._idf = _inverse_document_frequency(self._vocab.values())
+        self._idf_unseen = math.log(len(entries) + 1)
+
+    def coverage(self, entry: Entry, meaningful: Sequence[str]) -> float:
+        """0..1: how much of what the asker said this entry knows, words weighted by rarity, so
+        "muse spark", which every entry mentions, cannot make an off-topic question look
+        answered. (A hit's confidence is half this, half the phrasing similarity.)"""
+        vocab = self._vocab[entry.id]
+        weights = [self._idf.get(w, self._idf_unseen) for w in meaningful]
+        known = sum(wt for w, wt in zip(meaningful, weights, strict=True) if w in vocab)
+        return known / sum(weights)
+
+
+def _readings(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    """Which languages' text each reading holds: another language's question reads that
+    language and English; an English one (or one of unknown language) reads all of them,
+    since translations keep English terms of their own ("compresión del pensamiento
+    (thought compression)") and English questions mix in other languages' words."""
+    languages = list(kb.translations.languages())
+    everything = frozenset({"en", *languages})
+    found = {"en": everything, _ALL: everything}
+    found.update({code: frozenset({"en", code}) for code in languages})
+    return found
+
+
+def _views(kb: KnowledgeBase, entry: Entry) -> list[tuple[str, Entry | EntryText]]:
+    """The entry in English and in every language it is translated into, with the language:
+    people ask in all of them."""
+    found: list[tuple[str, Entry | EntryText]] = [("en", entry)]
     for language in kb.translations.languages():
         translated = kb.translations.get(language, "entries", entry.id)
         if isinstance(translated, EntryText):
-            found.append(translated)
+            found.append((language, translated))
     return found
 
 
