@@ -147,6 +147,7 @@ ADMIN_ONLY = "That command is for the bot's operators."
 RELOADED = "Reloaded the knowledge base: {counts}."
 RELOAD_REFUSED = "Kept the current knowledge base; the new one has a problem:\n\n`{problem}`"
 HISTORY_CLEARED = "History cleared."
+BUTTON_GONE = "This button no longer works."  # a button from an older version of the bot
 
 # --- answers built from the knowledge base ----------------------------------------------------
 # Figures, names and dates are filled in by the engine, in the reader's locale.

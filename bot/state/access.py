@@ -8,7 +8,7 @@ empty means open, so a fresh self-hosted bot works before its operator has read 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from bot.ops.settings import Settings
@@ -33,13 +33,15 @@ class AccessPolicy:
     chat they write in is listed in `ALLOWED_CHAT_IDS` (allowing a group allows its members;
     a private chat's id is the user's id). When `ALLOWED_CHAT_IDS` is set, groups not on it
     are left; when only `ALLOWED_USER_IDS` is set, groups are fine and only members get LLM
-    answers there.
+    answers there. A listed group keeps its standing when it becomes a supergroup, under its
+    new id (`follow_migration`).
     """
 
     allowed_users: frozenset[int] = frozenset()
     allowed_chats: frozenset[int] = frozenset()
     admins: frozenset[int] = frozenset()
     knowledge_open_to_all: bool = True
+    _migrated_from: dict[int, int] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AccessPolicy:
@@ -58,16 +60,28 @@ class AccessPolicy:
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.admins
 
+    def follow_migration(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group upgraded to a supergroup gets a new id, and the operator's list still names
+        the old one: the new id is listed whenever the old one is. (Telegram: the Bot API's
+        `Message.migrate_to_chat_id` / `migrate_from_chat_id` service messages and
+        `ResponseParameters.migrate_to_chat_id`, https://core.telegram.org/bots/api#message;
+        the upgrade itself, https://core.telegram.org/api/channel#migration.)"""
+        self._migrated_from[new_chat_id] = old_chat_id
+
     def chat_allowed(self, chat_id: int, *, private: bool) -> bool:
         """False only for a group the operator has not listed while listing others."""
-        return private or not self.allowed_chats or chat_id in self.allowed_chats
+        return private or not self.allowed_chats or self._listed(chat_id)
 
     def is_member(self, user_id: int | None, chat_id: int | None) -> bool:
         if self.open:
             return True
         if user_id is not None and (user_id in self.allowed_users or user_id in self.admins):
             return True
-        return chat_id is not None and chat_id in self.allowed_chats
+        return chat_id is not None and self._listed(chat_id)
+
+    def _listed(self, chat_id: int) -> bool:
+        """On `ALLOWED_CHAT_IDS`, itself or as the group it was before becoming a supergroup."""
+        return chat_id in self.allowed_chats or self._migrated_from.get(chat_id) in self.allowed_chats
 
     def standing(self, user_id: int | None, chat_id: int | None, *, private: bool) -> Standing:
         """What this user may do in this chat (`chat_id` None: inline mode, no chat)."""

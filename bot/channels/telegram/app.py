@@ -138,7 +138,8 @@ def register(app: App) -> None:
     A new message is a question in private chats, and in groups when it is meant for the bot;
     a linked channel's posts (automatic forwards) never are. Pictures (photos, images sent as
     files) are questions; other kinds get one line saying what the bot can read. An edited
-    question may have its answer edited in place."""
+    question may have its answer edited in place. Every button tap is answered, one this bot
+    no longer knows with a short note."""
     services = _services(app)
     app.add_handler(TypeHandler(Update, services.inbox.skip_repeats), group=INBOX_GROUP)
     app.add_handler(TypeHandler(Update, gate.gate), group=GATE_GROUP)
@@ -157,6 +158,7 @@ def register(app: App) -> None:
         InlineQueryHandler(handlers.on_inline_query),
         CallbackQueryHandler(handlers.on_example, pattern=r"^ask:\d+$"),
         CallbackQueryHandler(handlers.on_show_drafts, pattern=r"^drafts:\d+$"),
+        CallbackQueryHandler(handlers.on_stale_button),  # any other tap: its spinner stopped
     ]
     app.add_handlers(answers, group=ANSWER_GROUP)
     app.add_error_handler(handlers.on_error)

@@ -5,14 +5,17 @@ rules hold everywhere: Markdown is rendered once and split below Telegram's limi
 replies threaded to the asker; a forum topic gets every send and chat action in that topic; a
 parse error falls back to plain text instead of losing the answer; a migrated group is followed
 to its supergroup; a 502/503 from Telegram's front end is sent again; a chat that blocked or
-removed the bot is logged quietly, never retried.
+removed the bot is logged quietly, never retried; a send that timed out is logged and never
+apologised for (it may well have arrived); a button whose spinner cannot be stopped still
+gets its work done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 from telegram import (
@@ -26,7 +29,15 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.answering.answer import Answer
 from bot.channels.telegram.render import html_to_plain, render_caption, render_messages
@@ -108,10 +119,11 @@ async def send_answer(
     sent: list[Message] = []
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
-        message = await send_html(target, chunk, threaded=i == 0, markup=markup if last else None)
-        if message is None:
-            break
-        sent.append(message)
+        with _unconfirmed(target, "a message"):  # a part that timed out: the rest still go
+            message = await _post_html(target, chunk, threaded=i == 0, markup=markup if last else None)
+            if message is None:  # the chat does not let the bot post
+                break
+            sent.append(message)
     return sent
 
 
@@ -124,7 +136,17 @@ async def send_text(target: Target, markdown: str) -> Message | None:
 async def send_html(
     target: Target, html: str, *, threaded: bool = True, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
-    """One rendered message; None if the chat does not let the bot post."""
+    """One rendered message; None if the chat does not let the bot post, or if Telegram did not
+    confirm it in time (it may have arrived: see `_unconfirmed`)."""
+    with _unconfirmed(target, "a message"):
+        return await _post_html(target, html, threaded=threaded, markup=markup)
+    return None
+
+
+async def _post_html(
+    target: Target, html: str, *, threaded: bool, markup: InlineKeyboardMarkup | None
+) -> Message | None:
+    """`send_html`, raising `TimedOut`."""
     reply = target._reply() if threaded else None
 
     def send(chat_id: int, text: str, parse_mode: str | None) -> Awaitable[Message]:
@@ -170,6 +192,8 @@ async def send_chart(target: Target, png: bytes, caption_markdown: str) -> Messa
         )
         target.charts.append(found.message_id)
         return found
+    except TimedOut as exc:
+        _log_unconfirmed(target, "a chart", exc)
     except Forbidden as exc:
         _LOG.info("Not allowed to post in chat %s: %s", target.chat_id, exc.message)
     except BadRequest as exc:
@@ -180,26 +204,29 @@ async def send_chart(target: Target, png: bytes, caption_markdown: str) -> Messa
 async def edit_html(
     target: Target, message_id: int, html: str, *, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Replace a message's text; an unchanged text or a vanished message is not an error."""
-    try:
-        await target.bot.edit_message_text(
-            html, target.chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
-    except BadRequest as exc:
-        text = exc.message.lower()
-        if "not modified" in text or "message to edit not found" in text:
-            return
-        if "parse entities" not in text:
-            raise
-        await target.bot.edit_message_text(
-            html_to_plain(html), target.chat_id, message_id, reply_markup=markup
-        )
+    """Replace a message's text; an unchanged text, a vanished message or an edit Telegram did
+    not confirm in time is not an error."""
+    with _unconfirmed(target, "an edit"):
+        try:
+            await target.bot.edit_message_text(
+                html, target.chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        except BadRequest as exc:
+            text = exc.message.lower()
+            if "not modified" in text or "message to edit not found" in text:
+                return
+            if "parse entities" not in text:
+                raise
+            await target.bot.edit_message_text(
+                html_to_plain(html), target.chat_id, message_id, reply_markup=markup
+            )
 
 
 async def delete(target: Target, message_id: int) -> None:
     """Take back one of the bot's messages; one already gone (or too old) is left alone."""
     try:
-        await target.bot.delete_message(target.chat_id, message_id)
+        with _unconfirmed(target, "a deletion"):
+            await target.bot.delete_message(target.chat_id, message_id)
     except BadRequest as exc:
         _LOG.info("Could not delete message %s in chat %s: %s", message_id, target.chat_id, exc.message)
 
@@ -220,12 +247,16 @@ async def chat_action(target: Target, action: str = ChatAction.TYPING) -> None:
 
 
 async def answer_callback(query: CallbackQuery, text: str | None = None) -> None:
-    """Stop a button's spinner. An expired query ("query is too old") is no error: the tap's
-    work still gets done, only the spinner had already stopped."""
+    """Stop a button's spinner (and show `text` as a toast). This only stops the spinner, so
+    nothing Telegram answers here may cost the tap its work: an expired query ("query is too
+    old"), a network error, a 502 or a timeout, a 429 (waiting for it would delay the answer
+    for a spinner Telegram stops by itself after a few seconds)."""
     try:
         await query.answer(text)
     except BadRequest as exc:
         _LOG.info("Could not answer a button tap (%s); carrying on", exc.message)
+    except (NetworkError, RetryAfter) as exc:
+        _LOG.warning("Could not stop a button's spinner (%s); answering the tap anyway", exc.message)
 
 
 async def answer_inline(query: InlineQuery, results: Sequence[InlineQueryResult]) -> None:
@@ -233,6 +264,26 @@ async def answer_inline(query: InlineQuery, results: Sequence[InlineQueryResult]
         await query.answer(results, cache_time=300, is_personal=False)
     except BadRequest as exc:  # the query expired while we thought: nobody is waiting any more
         _LOG.info("Could not answer an inline query: %s", exc.message)
+
+
+@contextlib.contextmanager
+def _unconfirmed(target: Target, what: str) -> Iterator[None]:
+    """A `TimedOut` means Telegram did not answer in time, not that the request never arrived:
+    a slow Bot API usually delivers the message all the same. So it is neither sent again (a
+    duplicate answer) nor apologised for (an apology under the answer); it is logged."""
+    try:
+        yield
+    except TimedOut as exc:
+        _log_unconfirmed(target, what, exc)
+
+
+def _log_unconfirmed(target: Target, what: str, exc: TimedOut) -> None:
+    _LOG.warning(
+        "Telegram did not confirm %s to chat %s in time (%s); it may have arrived, so it is not sent again",
+        what,
+        target.chat_id,
+        exc.message,
+    )
 
 
 async def _deliver(target: Target, send: _Send) -> Any:

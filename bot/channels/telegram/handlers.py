@@ -36,6 +36,7 @@ CONFLICT_MESSAGE = (
     "Stop the other one, or use a different token; this one is stopping."
 )
 SORRY = texts.SORRY
+# Said through the asker's `Speaker`, so a translation in the catalogue is used once there is one.
 _INLINE_RESULTS = 3
 
 
@@ -177,13 +178,14 @@ async def on_example(update: Update, context: Context) -> None:
     """A tap on one of /start's example questions asks it — even when the tap arrives too late
     for Telegram to stop the button's spinner."""
     query = update.callback_query
-    if query is None or query.data is None or not isinstance(query.message, Message):
+    if query is None or query.data is None:
+        return
+    index = int(query.data.removeprefix("ask:"))
+    message = query.message
+    if not isinstance(message, Message) or not 0 <= index < len(texts.EXAMPLES):
+        await on_stale_button(update, context)
         return
     await delivery.answer_callback(query)
-    index = int(query.data.removeprefix("ask:"))
-    if not 0 <= index < len(texts.EXAMPLES):
-        return
-    message = query.message
     asker = Asker(
         chat_id=message.chat_id,
         user_id=query.from_user.id,
@@ -202,7 +204,10 @@ async def on_example(update: Update, context: Context) -> None:
 async def on_show_drafts(update: Update, context: Context) -> None:
     """The "Show drafts" button: each agent's draft, once, under the summary card."""
     query = update.callback_query
-    if query is None or query.data is None or not isinstance(query.message, Message):
+    if query is None or query.data is None:
+        return
+    if not isinstance(query.message, Message):
+        await on_stale_button(update, context)
         return
     message_id = int(query.data.removeprefix("drafts:"))
     found = context.services.drafts.take(query.message.chat_id, message_id)
@@ -216,13 +221,24 @@ async def on_show_drafts(update: Update, context: Context) -> None:
     await delivery.send_answer(target, replies.drafts_answer(found[0], say))
 
 
+async def on_stale_button(update: Update, context: Context) -> None:
+    """A tap this bot cannot act on — data no handler knows (a button left by an older version,
+    garbage), an example that is no longer there, a button whose message is gone: the spinner
+    would otherwise run until Telegram gives up, so it is stopped with a short note."""
+    query = update.callback_query
+    if query is None:
+        return
+    say = speaker(context.services.conversation.language_for(_tapper(query)))
+    await delivery.answer_callback(query, say(texts.BUTTON_GONE))
+
+
 def _tapper(query: CallbackQuery) -> Asker:
-    message = query.message
-    assert isinstance(message, Message)
+    """Who tapped, and in which chat (a button on an inline message has none: the tapper's own)."""
+    chat = query.message.chat if query.message is not None else None
     return Asker(
-        message.chat_id,
+        chat.id if chat is not None else query.from_user.id,
         query.from_user.id,
-        message.chat.type == "private",
+        chat is None or chat.type == "private",
         language=query.from_user.language_code,
         channel="telegram",
     )

@@ -59,7 +59,8 @@ async def show_in_place(
 ) -> None:
     """A new answer to an edited question, in the messages that showed the old one: the text
     edited (parts added or taken back as the new answer needs), the old chart replaced. A
-    contemplation cannot be edited in place; it is shown anew."""
+    contemplation cannot be edited in place; it is shown anew. A reply with no answer (an
+    operator's command refused in a group, `/cancel`) leaves the old answer as it was."""
     if reply.contemplation:
         await show(reply, target, asker, context, update)
         return
@@ -68,21 +69,26 @@ async def show_in_place(
     markup = delivery.keyboard(reply.buttons)
 
     async def replace(_: LiveMessage | None) -> None:
-        await _replace(target, before, reply.answer, markup)
+        await _replace(target, before, reply.answer, markup, context.services)
 
     if reply.streamed:
         await show_stream(target, reply.stream(), context.services.policy, private=False, finish=replace)
     else:
         await replace(None)
-    for message_id in before.charts:
-        await delivery.delete(target, message_id)
-    await _chart(reply.answer, target, context.services)
 
 
 async def _replace(
-    target: Target, before: Answered, answer: Answer, markup: InlineKeyboardMarkup | None
+    target: Target,
+    before: Answered,
+    answer: Answer,
+    markup: InlineKeyboardMarkup | None,
+    services: Services,
 ) -> None:
+    """The old answer's messages (text and chart) made to show `answer`, unless it is empty:
+    nothing to say is no reason to take back what was said."""
     chunks = render_messages(answer.markdown())
+    if not chunks:
+        return
     for i, chunk in enumerate(chunks):
         last = markup if i == len(chunks) - 1 else None
         if i < len(before.texts):
@@ -92,6 +98,9 @@ async def _replace(
             await delivery.send_html(target, chunk, threaded=False, markup=last)
     for message_id in before.texts[len(chunks) :]:
         await delivery.delete(target, message_id)
+    for message_id in before.charts:
+        await delivery.delete(target, message_id)
+    await _chart(answer, target, services)
 
 
 async def _instant(reply: Reply, target: Target, services: Services) -> None:

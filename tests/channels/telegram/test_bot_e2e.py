@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from bot.channels.telegram.handlers import SORRY
+from bot.texts import BUTTON_GONE, SORRY
 from bot.channels.telegram.ratelimit import ChatAwareRateLimiter
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.ops.logs import setup_logging
@@ -55,6 +55,20 @@ async def test_start_offers_tappable_examples_that_answer(bot: FakeBotAPI) -> No
     _, answer = await bot.wait_for_messages(USER, 2)
     assert "42.8" in _text(answer)
     await bot.wait_for_call("answerCallbackQuery")
+
+
+async def test_a_button_the_bot_no_longer_knows_stops_spinning_with_a_note(bot: FakeBotAPI) -> None:
+    """Buttons left by an older version, or data that was never ours: the spinner stops, with
+    a short note, and nothing is posted."""
+    bot.message(USER, "/start")
+    [greeting] = await bot.wait_for_messages(USER, 1)
+    taps = [
+        bot.callback_query(USER, USER, greeting["message_id"], data)["callback_query"]["id"]
+        for data in ("garbage", "vote:up", "ask:99", "drafts:abc")
+    ]
+    await bot.wait_for(lambda: all(tap in bot.callback_answers for tap in taps))
+    assert [bot.callback_answers[tap]["text"] for tap in taps] == [BUTTON_GONE] * len(taps)
+    assert len(bot.sent(USER)) == 1
 
 
 async def test_command_menus_are_published_per_scope(bot: FakeBotAPI) -> None:

@@ -91,3 +91,18 @@ async def test_edits_that_are_not_for_the_answer_are_left_alone(
     await barrier(bot_api, USER)
     assert ["42.5" in a for a in answers(bot_api, USER)] == [True]
     assert not bot_api.calls_to("editMessageText")
+
+
+@pytest.mark.parametrize("command", ["/stats", "/reload@muse_test_bot"])
+async def test_an_edit_into_a_command_that_says_nothing_keeps_the_answer(
+    bot_api: FakeBotAPI, start: Start, command: str
+) -> None:
+    """An operator's command says nothing to anyone else in a group: no reason to take back
+    the answer to what the message asked before."""
+    await start(barrier=True)
+    asked = bot_api.message(GROUP, f"{MENTION} what did muse spark score on hle", user_id=USER)["message"]
+    [before] = await bot_api.wait_for_messages(GROUP, 1)
+    bot_api.edit(GROUP, asked["message_id"], command)
+    await barrier(bot_api, GROUP, USER)
+    assert answers(bot_api, GROUP) == [text_of(before)] and "50.2" in text_of(before)
+    assert not bot_api.calls_to("deleteMessage") and not bot_api.calls_to("editMessageText")

@@ -52,6 +52,8 @@ TELEGRAM_FAULTS = {
     "dropped": {"drop_connection": True},
 }
 
+_PAST_READ_TIMEOUT = 6.0  # seconds: python-telegram-bot's default read timeout is 5
+
 
 def _ask(api: FakeBotAPI, chat_id: int, text: str) -> None:
     api.message(chat_id, f"@muse_test_bot {text}" if chat_id < 0 else text, user_id=USER)
@@ -85,6 +87,18 @@ async def test_send_faults(
     await bot_api.wait_for_messages(chat_id, 1)
     assert any(e[0] == "sendMessage" for e in bot_api.errors), "the fault happened"
     _exactly_once(await _then_later_question(bot_api, chat_id, 1), KNOWLEDGE_A)
+
+
+async def test_an_answer_telegram_confirms_too_late_is_not_apologised_for(
+    bot_api: FakeBotAPI, kb: KnowledgeBase, start: Start
+) -> None:
+    """Telegram delivers the answer but replies after python-telegram-bot's read timeout (5 s):
+    the answer is there, so no "Sorry" under it, and it is not sent twice."""
+    (await start(barrier=True, rate_limiter=ChatAwareRateLimiter()))
+    bot_api.inject("sendMessage", delay=_PAST_READ_TIMEOUT)
+    _ask(bot_api, GROUP, KNOWLEDGE_Q)
+    await bot_api.wait_for_messages(GROUP, 1, timeout=_PAST_READ_TIMEOUT + 10)
+    _exactly_once(await _then_later_question(bot_api, GROUP, 1), KNOWLEDGE_A)
 
 
 @pytest.mark.parametrize("fault", TELEGRAM_FAULTS.values(), ids=TELEGRAM_FAULTS.keys())

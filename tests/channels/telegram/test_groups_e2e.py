@@ -8,6 +8,7 @@ later message is answered, the earlier ones are done.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
@@ -117,3 +118,24 @@ async def test_an_expired_example_tap_still_answers_the_example(
     assert "42.8" in text_of(answer) and SORRY not in text_of(answer)
     assert ("answerCallbackQuery", 400, QUERY_TOO_OLD) in bot_api.errors, "the tap was too late"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"status": 502}, {"drop_connection": True}, {"retry_after": 1}],
+    ids=["502", "dropped", "429"],
+)
+async def test_a_tap_whose_spinner_cannot_be_stopped_still_answers_the_example(
+    bot_api: FakeBotAPI, start: Start, fault: dict[str, Any]
+) -> None:
+    """Answering the tap only stops the button's spinner: Telegram failing it costs nothing else."""
+    await start(barrier=True)
+    bot_api.message(ALICE, "/start")
+    [welcome] = await bot_api.wait_for_messages(ALICE, 1)
+    button = welcome["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    bot_api.inject("answerCallbackQuery", **fault)
+    bot_api.callback_query(ALICE, ALICE, welcome["message_id"], button)
+    await barrier(bot_api, ALICE)
+    _, answer = answers(bot_api, ALICE)
+    assert "42.8" in answer and SORRY not in answer
+    assert any(e[0] == "answerCallbackQuery" for e in bot_api.errors), "the fault happened"

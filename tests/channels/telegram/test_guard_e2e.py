@@ -160,6 +160,35 @@ async def test_being_added_to_a_group_that_is_not_allowed_leaves_at_once(
     assert any(f"added by user {OTHER}" in r.getMessage() for r in caplog.records)
 
 
+async def test_an_allowed_group_upgraded_to_a_supergroup_stays_allowed_across_restarts(
+    bot_api: FakeBotAPI, kb: KnowledgeBase, llm: FakeLLMServer, start: Start, tmp_path: Path
+) -> None:
+    """Telegram upgrades a group (an admin turns on topics, say): a new id, and ALLOWED_CHAT_IDS
+    still names the old one. Its members keep their answers, the model's too, after a restart."""
+    supergroup_id, path = -1001000002001, tmp_path / "musebot.sqlite3"
+    allowed: dict[str, Any] = {"llm": llm, "allowed_chat_ids": str(GROUP)}
+    group = bot_api.add_chat(GROUP, "group", title="Llama fans")
+    bot_api.migrate_chat(GROUP, supergroup_id)
+    supergroup = bot_api.add_chat(supergroup_id, "supergroup", title="Llama fans")
+    first = await launch(bot_api, kb, barrier=True, store=Store(path), **allowed)
+    try:
+        for chat, moved in (
+            (group, {"migrate_to_chat_id": supergroup_id}),
+            (supergroup, {"migrate_from_chat_id": GROUP}),
+        ):
+            service = {"message_id": 900, "chat": chat, "from": bot_api.user(OTHER), "date": 1_700_000_000}
+            bot_api.add_update({"message": service | moved})
+        bot_api.message(supergroup_id, f"@muse_test_bot {LLM_Q}", user_id=OTHER)
+        [answer] = await bot_api.wait_for_messages(supergroup_id, 1)
+    finally:
+        await stop_bot(first)
+    (await start(barrier=True, store=Store(path), **allowed))
+    bot_api.message(supergroup_id, f"@muse_test_bot {LLM_Q}", user_id=THIRD)
+    _, after_restart = await bot_api.wait_for_messages(supergroup_id, 2)
+    assert text_of(answer).startswith("Hello!") and text_of(after_restart).startswith("Hello!")
+    assert bot_api.calls_to("leaveChat") == []
+
+
 async def test_knowledge_stays_open_while_the_llm_is_for_members(
     bot_api: FakeBotAPI, kb: KnowledgeBase, llm: FakeLLMServer, start: Start
 ) -> None:
