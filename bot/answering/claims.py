@@ -19,6 +19,7 @@ from bot.knowledge import Benchmark, KnowledgeBase
 
 __all__ = ["contradicts_answer", "false_figure_claim"]
 
+_DIFFERENT = re.compile(r"\bdiffer(?:s|ent|ently|ence)?\b")
 _NUMBER_WORDS = {
     "one": 1,
     "two": 2,
@@ -144,6 +145,8 @@ def contradicts_answer(
         return True
     if any(e.startswith("org:") and e[4:] != "meta" for e in part.entities) and "meta" in a:
         return True
+    if "same" in part.words and _DIFFERENT.search(a):
+        return True  # "contemplating is the same as deep think, right?" against "differently"
     directions = {c.direction for c in part.claims if c.direction}
     said = f" {_QUANTIFIER.sub(' ', a)} "  # "more than ten times less" says less
     return ("more" in directions and " less " in said) or ("less" in directions and " more " in said)

@@ -100,7 +100,9 @@ class CuratedRetriever:
         # and English text of the entries, so a Portuguese or Hindi phrasing cannot pull it to
         # the wrong entry.
         self._readings = {
-            language: _Reading(self._entries, [[v for lang, v in views[e.id] if lang in keep] for e in self._entries])
+            language: _Reading(
+                self._entries, [[v for lang, v in views[e.id] if lang in keep] for e in self._entries]
+            )
             for language, keep in _readings(kb).items()
         }
         # Each entry's phrasings by language: a question is matched against its own language's

@@ -620,3 +620,16 @@ def test_a_wrong_month_is_corrected_in_every_language(engine: Engine, question: 
     answer = engine.lookup(question)
     assert answer.text.split()[0].strip("—") in {"नहीं", "Tidak", "No"}
     assert "2026" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "so contemplating mode is just one really long chain of thought, same as deep think",
+        "el contemplating es lo mismo que deep think no?",
+    ],
+)
+def test_calling_two_different_things_the_same_is_corrected(engine: Engine, question: str) -> None:
+    answer = engine.lookup(question)
+    assert answer.text.startswith("No")
+    assert "Deep Think" in answer.text
