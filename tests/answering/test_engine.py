@@ -633,3 +633,10 @@ def test_calling_two_different_things_the_same_is_corrected(engine: Engine, ques
     answer = engine.lookup(question)
     assert answer.text.startswith("No")
     assert "Deep Think" in answer.text
+
+
+def test_another_messaging_app_is_said_to_be_missing(engine: Engine) -> None:
+    """ "is it on telegram?" gets what the source does list, not "outside what I know"."""
+    answer = engine.lookup("is it available on telegram")
+    assert answer.route != "fallback"
+    assert "WhatsApp" in answer.text and "says nothing" in answer.text
