@@ -2,7 +2,8 @@
 
 The API is strict where chat history is loose: the system prompt is a top-level field, roles
 must alternate, and `max_tokens` is required. Only `text_delta` reaches the user; thinking and
-signature deltas are dropped, and an `error` event (often `overloaded_error`) becomes an error.
+signature deltas are dropped, and an `error` event (often `overloaded_error`) becomes an error,
+also when its data is not JSON (a proxy's plain-text complaint, quoted as it came).
 An answer is whole when `message_stop` arrives; a `stop_reason` of "max_tokens" or "refusal"
 means it was cut off.
 """
@@ -16,7 +17,7 @@ from typing import Any, ClassVar
 from bot.llm.http import BodyItem, HTTPBackend
 from bot.llm.sse import aiter_sse
 from bot.llm.types import ChatMessage
-from bot.llm.wire import Stop, WireRequest, merge_turns
+from bot.llm.wire import Stop, WireRequest, endpoint, merge_turns
 
 __all__ = ["ANTHROPIC_VERSION", "AnthropicBackend"]
 
@@ -53,15 +54,17 @@ class AnthropicBackend(HTTPBackend):
         headers = {"anthropic-version": ANTHROPIC_VERSION, "Accept": "text/event-stream"}
         if self._api_key:
             headers["x-api-key"] = self._api_key
-        return WireRequest(f"{self.base_url}/v1/messages", body, headers)
+        return WireRequest(endpoint(self.base_url, "/v1/messages"), body, headers)
 
     async def _parse(self, body: AsyncIterator[bytes]) -> AsyncGenerator[BodyItem, None]:
         async for event in aiter_sse(body):
             payload = self._json(event.data)
+            if event.event == "error":
+                raise self._in_band_error(event.data if payload is None else payload)
             if not isinstance(payload, dict):
                 continue
             kind = payload.get("type")
-            if kind == "error" or event.event == "error":
+            if kind == "error":
                 raise self._in_band_error(payload)
             if kind == "content_block_delta":
                 delta = payload.get("delta") or {}

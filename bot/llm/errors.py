@@ -9,7 +9,8 @@
     │                             passed before the answer began; `.setting`, `.seconds`.
     └── StreamInterrupted         the answer broke off after some text; `.partial` has it.
         └── AnswerCutOff          the model stopped early, or the stream lost its end:
-                                  `.reason` is "max_tokens", "content_filter" or "incomplete".
+                                  `.reason` is "max_tokens", "content_filter", "error" or
+                                  "incomplete".
 
 Callers catch the most specific class they can act on: the engine turns each into one
 sentence for the user, the fallback moves on only from errors raised before any text.
@@ -29,7 +30,7 @@ __all__ = [
     "StreamInterrupted",
 ]
 
-CutOffReason = Literal["max_tokens", "content_filter", "incomplete"]
+CutOffReason = Literal["max_tokens", "content_filter", "error", "incomplete"]
 
 
 class LLMError(Exception):
@@ -99,8 +100,10 @@ class AnswerCutOff(StreamInterrupted):
     """The stream ended but the answer is not whole; raised after the partial text was yielded.
 
     `reason` is "max_tokens" (the model reached its token limit: raise LLM_MAX_TOKENS),
-    "content_filter" (the provider's filter stopped it) or "incomplete" (the stream ended
-    without its final marker: a proxy or the server dropped it). `partial` may be empty, e.g.
+    "content_filter" (the provider's filter stopped it), "error" (the server said the generation
+    failed: OpenAI-compatible `finish_reason: "error"`, Gemini's `MALFORMED_FUNCTION_CALL`…) or
+    "incomplete" (the stream ended without its final marker: a proxy or the server dropped
+    it). `partial` may be empty, e.g.
     when a filter blocked the question itself. Never retried: the same request would stop
     the same way, and the user has already seen the text.
     """

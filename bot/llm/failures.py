@@ -9,6 +9,7 @@ fix, never the key (the caller redacts them once more before they leave `bot.llm
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -22,13 +23,14 @@ from bot.llm.errors import (
     LLMError,
     StreamInterrupted,
 )
-from bot.llm.wire import ErrorDetail, Stop, display_url
+from bot.llm.wire import ErrorDetail, Stop, StopReason, display_url
 
 __all__ = [
     "Subject",
     "cut_off",
     "ending_error",
     "interrupted",
+    "redirected",
     "status_error",
     "transport_error",
     "unsendable",
@@ -36,6 +38,11 @@ __all__ = [
 ]
 
 _RETRYABLE_STATUSES = frozenset({408, 409, 425, 429})
+_CUT_REASONS: dict[StopReason, CutOffReason] = {
+    "max_tokens": "max_tokens",
+    "content_filter": "content_filter",
+    "error": "error",
+}
 
 
 @dataclass(frozen=True)
@@ -66,11 +73,15 @@ def status_error(
 
     4xx are the request's fault (`BackendMisconfigured`, not retried) except 408/409/425/429;
     those and 5xx are `BackendUnavailable`, retryable. The provider's own words are quoted.
+    A 400 whose body says the key is refused (Gemini's API_KEY_INVALID, see
+    `bot.llm.wire`) is reported as the 401 or 403 it stands for.
     """
     retry_after = retry_after if retry_after is not None else detail.retry_after
     said = "an error in a 200 response" if in_band else f"HTTP {status}"
     said += f": {detail.message}" if detail.message else ""
     hint = f" {detail.hint}" if detail.hint else ""
+    if status == 400 and detail.status in (401, 403):
+        status = detail.status
     if detail.kind == "insufficient_quota":
         return b.misconfigured(f"{b.who} has no quota left ({said}). Check its billing.")
     if status == 401:
@@ -152,6 +163,39 @@ def unsendable(b: Subject) -> BackendMisconfigured:
     )
 
 
+def redirected(b: Subject, status: int, location: str | None, request_url: str) -> BackendMisconfigured:
+    """A 3xx: the API moved, or LLM_BASE_URL names the wrong scheme, host or path.
+
+    Never followed: httpx would turn the POST of a 301/302 into a GET without a body, and
+    a redirect to another host may hand it the key. Never retried either, since the same URL
+    redirects again. `location` is shown without user info or query (`display_url`), and when
+    it keeps the path the adapter added, the base URL it implies is suggested.
+    """
+    if not location:
+        return b.misconfigured(
+            f"{b.who} answered HTTP {status} (a redirect) without a Location. Check LLM_BASE_URL ({b.where})."
+        )
+    shown, base = _redirect_target(location, request_url, b.base_url)
+    suggestion = f" Set LLM_BASE_URL to {base} if that is the server's new address." if base else ""
+    return b.misconfigured(
+        f"{b.who} answered HTTP {status}, a redirect to {shown}: LLM_BASE_URL ({b.where}) is not "
+        f"where the API answers (an http:// URL for an https:// server, a moved host or path).{suggestion}"
+    )
+
+
+def _redirect_target(location: str, request_url: str, base_url: str) -> tuple[str, str | None]:
+    """Where a redirect points (for display), and the base URL it implies when it keeps our path."""
+    try:
+        target = urlsplit(urljoin(request_url, location))
+        added = urlsplit(request_url).path.removeprefix(urlsplit(base_url).path)
+    except ValueError:
+        return "<invalid URL>", None
+    shown = display_url(urlunsplit(target))
+    if not added or not target.path.endswith(added):
+        return shown, None
+    return shown, display_url(urlunsplit(target._replace(path=target.path[: -len(added)])))
+
+
 def web_page(b: Subject, hint: str) -> BackendMisconfigured:
     """A 200 with HTML: the base URL points at a web page, not the API."""
     return b.misconfigured(
@@ -170,9 +214,14 @@ def ending_error(b: Subject, stop: Stop | None, partial: str, max_tokens: int) -
         )
     if stop is None:
         return cut_off(b, "incomplete", partial, f"the stream ended without {b.final_marker}", max_tokens)
+    if stop.reason == "error" and not partial:
+        return BackendUnavailable(
+            f"{b.who} reported that the generation failed ({stop.said}) before any answer text.",
+            backend=b.name,
+            retryable=True,
+        )
     if stop.cut:
-        reason: CutOffReason = "max_tokens" if stop.reason == "max_tokens" else "content_filter"
-        return cut_off(b, reason, partial, stop.said, max_tokens)
+        return cut_off(b, _CUT_REASONS.get(stop.reason, "incomplete"), partial, stop.said, max_tokens)
     if partial:
         return None
     return BackendUnavailable(
@@ -195,6 +244,11 @@ def cut_off(b: Subject, reason: CutOffReason, partial: str, said: str, max_token
         message = (
             f"{b.who}: the provider's content filter stopped the answer ({said}) {after}. That is the "
             "provider's policy, not a fault here; its safety settings decide what passes."
+        )
+    elif reason == "error":
+        message = (
+            f"{b.who}: the server reported that the generation failed ({said}) {after}, so the "
+            "answer is incomplete. The model or the server failed, not a setting here; asking again may work."
         )
     else:
         message = (

@@ -2,9 +2,11 @@
 
 The key goes in the `x-goog-api-key` header, never in `?key=`: httpx writes request URLs into
 its log lines and exception messages. Parts marked `thought` are reasoning and are dropped.
-Gemini has no end-of-stream event: an answer is whole when a candidate carries a
-`finishReason`; "MAX_TOKENS" means it was cut off at the limit, and "SAFETY", "RECITATION"
-and the other policy reasons (or a blocked prompt) that a filter stopped it.
+Gemini has no end-of-stream event: an answer is whole when a candidate carries the
+`finishReason` "STOP"; "MAX_TOKENS" means it was cut off at the limit, "SAFETY",
+"RECITATION" and the other policy reasons (or a blocked prompt) that a filter stopped it, and
+every other one ("MALFORMED_FUNCTION_CALL", "OTHER", "FINISH_REASON_UNSPECIFIED"…, see the
+API's FinishReason enum) that the generation failed. Nothing after a finishReason is read.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from urllib.parse import quote
 from bot.llm.http import BodyItem, HTTPBackend
 from bot.llm.sse import aiter_sse
 from bot.llm.types import ChatMessage
-from bot.llm.wire import Stop, WireRequest, merge_turns
+from bot.llm.wire import Stop, StopReason, WireRequest, endpoint, is_error_payload, merge_turns
 
 __all__ = ["GeminiBackend"]
 
@@ -31,6 +33,7 @@ _BLOCKED = frozenset(
         "SPII",
         "IMAGE_SAFETY",
         "IMAGE_PROHIBITED_CONTENT",
+        "IMAGE_RECITATION",
     }
 )
 
@@ -58,7 +61,7 @@ class GeminiBackend(HTTPBackend):
         if system:
             body["systemInstruction"] = {"parts": [{"text": system}]}
         model = quote(self.model.removeprefix("models/"), safe="-._~")
-        url = f"{self.base_url}/v1beta/models/{model}:streamGenerateContent?alt=sse"
+        url = endpoint(self.base_url, f"/v1beta/models/{model}:streamGenerateContent", "alt=sse")
         headers = {"Accept": "text/event-stream"}
         if self._api_key:
             headers["x-goog-api-key"] = self._api_key
@@ -67,11 +70,13 @@ class GeminiBackend(HTTPBackend):
     async def _parse(self, body: AsyncIterator[bytes]) -> AsyncGenerator[BodyItem, None]:
         async for event in aiter_sse(body):
             chunk = self._json(event.data)
+            if event.event == "error":  # a proxy's named event, or llama.cpp-style `error:` (sse)
+                raise self._in_band_error(event.data if chunk is None else chunk)
             if isinstance(chunk, list):  # errors, and some proxies, wrap the object in a list
                 chunk = chunk[0] if chunk else None
             if not isinstance(chunk, dict):
                 continue
-            if chunk.get("error"):
+            if is_error_payload(chunk):
                 raise self._in_band_error(chunk)
             for item in _chunk_items(chunk):
                 yield item
@@ -79,7 +84,7 @@ class GeminiBackend(HTTPBackend):
     def _parse_document(self, payload: object) -> Iterator[BodyItem]:
         """A whole response, or the JSON array of chunks sent when `alt=sse` was dropped."""
         chunks = payload if isinstance(payload, list) else [payload]
-        if any(isinstance(c, dict) and c.get("error") for c in chunks) or not chunks:
+        if any(is_error_payload(c) for c in chunks) or not chunks:
             return super()._parse_document(payload)
         return iter([item for c in chunks if isinstance(c, dict) for item in _chunk_items(c)])
 
@@ -120,11 +125,13 @@ def _chunk_items(chunk: dict[str, Any]) -> list[BodyItem]:
     ]
     reason = first.get("finishReason")
     if isinstance(reason, str) and reason:
-        said = f"finishReason {reason!r}"
-        if reason == "MAX_TOKENS":
-            items.append(Stop("max_tokens", said))
-        elif reason in _BLOCKED:
-            items.append(Stop("content_filter", said))
-        else:
-            items.append(Stop("end", said))
+        items.append(Stop(_stop_reason(reason), f"finishReason {reason!r}"))
     return items
+
+
+def _stop_reason(finish_reason: str) -> StopReason:
+    if finish_reason == "STOP":
+        return "end"
+    if finish_reason == "MAX_TOKENS":
+        return "max_tokens"
+    return "content_filter" if finish_reason in _BLOCKED else "error"

@@ -30,7 +30,15 @@ from bot.llm.config import BackendConfig, BackendOptions
 from bot.llm.errors import AnswerCutOff, LLMError
 from bot.llm.think import ThinkFilter, reasons_first
 from bot.llm.types import ChatMessage
-from bot.llm.wire import ErrorDetail, Stop, WireRequest, display_url, error_detail, retry_after
+from bot.llm.wire import (
+    ErrorDetail,
+    Stop,
+    WireRequest,
+    display_url,
+    error_detail,
+    is_error_payload,
+    retry_after,
+)
 from bot.ops.secrets import Redactor
 
 __all__ = ["BodyItem", "HTTPBackend", "Sleep", "StatusFailure"]
@@ -158,7 +166,7 @@ class HTTPBackend(ABC):
 
         The default knows only errors; adapters add their non-streamed answer shape.
         """
-        if _has_error(payload):
+        if is_error_payload(payload):
             raise self._in_band_error(payload)
         return iter(())
 
@@ -250,11 +258,23 @@ class HTTPBackend(ABC):
     async def _attempt(
         self, request: WireRequest, deadline: float, ending: _Ending
     ) -> AsyncGenerator[str, None]:
+        """One request: its answer's text, until the body's first `Stop`.
+
+        Nothing after the final marker is read. OpenAI-compatible servers may follow a
+        finish_reason with a usage chunk and `[DONE]`, but some send neither and keep the
+        connection open, with `: ping` comments even (vllm-mlx, OCI; bifrost and
+        claude-code-router stopped waiting for the same reason): waiting would hold a whole
+        answer until LLM_READ_TIMEOUT or LLM_TOTAL_TIMEOUT. The bot does not use the usage.
+        A 3xx is a wrong LLM_BASE_URL, never followed (see `failures.redirected`).
+        """
         http_request = self._client.build_request(
             "POST", request.url, json=request.body, headers=dict(request.headers)
         )
         response = await _before(deadline, self._client.send(http_request, stream=True))
         try:
+            if 300 <= response.status_code < 400:
+                location = response.headers.get("location")
+                raise failures.redirected(self._subject, response.status_code, location, request.url)
             if response.status_code >= 400:
                 raise await self._read_failure(response, deadline)
             self._check_content_type(response)
@@ -264,7 +284,8 @@ class HTTPBackend(ABC):
                     async for item in items:
                         if isinstance(item, Stop):
                             ending.record(item)
-                        elif visible := thinking.feed(item):
+                            break  # the answer's end: see _attempt's docstring
+                        if visible := thinking.feed(item):
                             yield visible
             except (httpx.TransportError, TimeoutError):
                 if ending.stop is None:
@@ -400,9 +421,3 @@ async def _prepend(head: bytes, chunks: AsyncIterator[bytes]) -> AsyncIterator[b
         yield head
     async for chunk in chunks:
         yield chunk
-
-
-def _has_error(payload: object) -> bool:
-    if isinstance(payload, list):
-        payload = payload[0] if payload else None
-    return isinstance(payload, dict) and bool(payload.get("error") or payload.get("type") == "error")

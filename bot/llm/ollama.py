@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 from bot.llm.http import BodyItem, HTTPBackend
 from bot.llm.sse import aiter_ndjson
 from bot.llm.types import ChatMessage
-from bot.llm.wire import ErrorDetail, Stop, WireRequest, error_detail
+from bot.llm.wire import ErrorDetail, Stop, WireRequest, endpoint, error_detail
 
 __all__ = ["OllamaBackend"]
 
@@ -46,7 +46,7 @@ class OllamaBackend(HTTPBackend):
         headers = {"Accept": "application/x-ndjson"}
         if self._api_key:  # Ollama itself has no keys; a reverse proxy in front of it may
             headers["Authorization"] = f"Bearer {self._api_key}"
-        return WireRequest(f"{self.base_url}/api/chat", body, headers)
+        return WireRequest(endpoint(self.base_url, "/api/chat"), body, headers)
 
     async def _parse(self, body: AsyncIterator[bytes]) -> AsyncGenerator[BodyItem, None]:
         async for line in aiter_ndjson(body):

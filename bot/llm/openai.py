@@ -1,12 +1,13 @@
 """OpenAI-compatible chat completions: OpenAI, vLLM, llama.cpp, Ollama /v1, LM Studio, OpenRouter…
 
 The servers behind this one format disagree on details, so parsing is lenient: comment lines,
-a usage-only chunk with no choices, `content: null`, reasoning in `reasoning_content` or
-`reasoning` (never shown), an `{"error": ...}` object or llama.cpp's `error:` field after a
+a usage-only chunk with no choices, `content: null`, content as a list of parts (Mistral's
+Magistral: `thinking` parts are skipped, `text` parts read), reasoning in `reasoning_content`
+or `reasoning` (never shown), an `{"error": ...}` object or llama.cpp's `error:` field after a
 200, and a server that answers a streaming request with one complete JSON completion. An
-answer is whole once a `finish_reason` (or `data: [DONE]`) came; "length" and
-"content_filter" mean it was cut off. Requests that a server rejects for an option it does
-not know are revised and sent again.
+answer is whole once a `finish_reason` (or `data: [DONE]`) came, and nothing after it is read;
+"length" and "content_filter" mean it was cut off, "error" that it failed part-way. Requests
+that a server rejects for an option it does not know are revised and sent again.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from urllib.parse import urlsplit
 from bot.llm.http import BodyItem, HTTPBackend, StatusFailure
 from bot.llm.sse import aiter_sse
 from bot.llm.types import ChatMessage
-from bot.llm.wire import ErrorDetail, Stop, WireRequest, display_url, error_detail
+from bot.llm.wire import (
+    ErrorDetail,
+    Stop,
+    StopReason,
+    WireRequest,
+    display_url,
+    endpoint,
+    error_detail,
+    is_error_payload,
+)
 
 __all__ = ["OpenAIBackend"]
 
@@ -40,9 +50,18 @@ _VISION_MODELS = re.compile(
     re.IGNORECASE,
 )
 
-_FINISH: dict[str, Stop] = {
-    "length": Stop("max_tokens", 'finish_reason "length"'),
-    "content_filter": Stop("content_filter", 'finish_reason "content_filter"'),
+# finish_reason values that mean the answer is not whole; any other one ("stop", "tool_calls",
+# "eos", "end_turn"…) is a normal end. "model_length", "error": Mistral's FinishReason;
+# "error": OpenRouter and bifrost after a provider failed mid-answer; "abort": vLLM's
+# FinishReason for a request the engine dropped; "insufficient_system_resource": DeepSeek's,
+# for a generation its servers could not finish.
+_CUT_FINISHES: dict[str, StopReason] = {
+    "length": "max_tokens",
+    "model_length": "max_tokens",
+    "content_filter": "content_filter",
+    "error": "error",
+    "abort": "error",
+    "insufficient_system_resource": "error",
 }
 
 
@@ -67,7 +86,7 @@ class OpenAIBackend(HTTPBackend):
         headers = {"Accept": "text/event-stream"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        url = f"{self.base_url}/chat/completions"
+        url = endpoint(self.base_url, "/chat/completions")
         return WireRequest(url, self._without_refused(body), headers)
 
     async def _parse(self, body: AsyncIterator[bytes]) -> AsyncGenerator[BodyItem, None]:
@@ -80,7 +99,7 @@ class OpenAIBackend(HTTPBackend):
                 raise self._in_band_error(chunk if chunk is not None else event.data)
             if not isinstance(chunk, dict):
                 continue
-            if chunk.get("error") or chunk.get("object") == "error":
+            if is_error_payload(chunk):
                 raise self._in_band_error(chunk)
             first = _first_choice(chunk)
             if text := _text(first, "delta"):
@@ -158,9 +177,20 @@ def _first_choice(chunk: dict[str, Any]) -> dict[str, Any]:
 
 
 def _text(choice: dict[str, Any], field: str) -> str:
-    """The answer text of a choice's `delta` or `message`; reasoning fields are not read."""
+    """The answer text of a choice's `delta` or `message`; reasoning is never read.
+
+    `content` is a string, or (Mistral's reasoning models, Magistral) a list of parts:
+    `{"type": "text", "text": ...}` is answer, `{"type": "thinking", "thinking": [...]}` is
+    reasoning and skipped, like the `reasoning_content` field other servers use.
+    """
     part = choice.get(field)
     content = part.get("content") if isinstance(part, dict) else None
+    if isinstance(content, list):
+        return "".join(
+            p["text"]
+            for p in content
+            if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+        )
     return content if isinstance(content, str) else ""
 
 
@@ -168,4 +198,4 @@ def _finish(choice: dict[str, Any]) -> Stop | None:
     reason = choice.get("finish_reason")
     if not isinstance(reason, str) or not reason:
         return None
-    return _FINISH.get(reason, Stop("end", f"finish_reason {reason!r}"))
+    return Stop(_CUT_FINISHES.get(reason.lower(), "end"), f'finish_reason "{reason}"')

@@ -25,12 +25,14 @@ __all__ = [
     "StopReason",
     "WireRequest",
     "display_url",
+    "endpoint",
     "error_detail",
+    "is_error_payload",
     "merge_turns",
     "retry_after",
 ]
 
-StopReason = Literal["end", "max_tokens", "content_filter"]
+StopReason = Literal["end", "max_tokens", "content_filter", "error"]
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,10 @@ class WireRequest:
 class Stop:
     """How the provider said the answer ended. `said` is its own words, for the operator's log.
 
-    "end" is a normal finish; "max_tokens" and "content_filter" mean the text is not whole.
-    A stream that ends without any `Stop` lost its final marker (reported as "incomplete").
+    "end" is a normal finish; "max_tokens", "content_filter" and "error" (the server says the
+    generation itself failed) mean the text is not whole. A `Stop` is the provider's last word:
+    nothing after it is read. A stream that ends without any `Stop` lost its final marker
+    (reported as "incomplete").
     """
 
     reason: StopReason = "end"
@@ -120,7 +124,8 @@ def error_detail(payload: object) -> ErrorDetail:
 
     OpenAI/Anthropic: `{"error": {"message", "type", "code"}}`; Ollama and LM Studio:
     `{"error": "..."}`; Gemini: `{"error": {"code", "message", "status", "details"}}`,
-    sometimes wrapped in a list; vLLM: `{"object": "error", "message": ...}`; llama.cpp's old
+    sometimes wrapped in a list; vLLM: `{"object": "error", "message": ...}`; FastAPI-based
+    servers and proxies: `{"detail": "..."}` or a list of validation errors; llama.cpp's old
     `error:` SSE field: the error object itself; anything else: the body text itself.
     A context-size error (llama.cpp's `exceed_context_size_error` and the others' wordings)
     gets a hint naming the token counts when the server gave them.
@@ -131,6 +136,8 @@ def error_detail(payload: object) -> ErrorDetail:
         return _with_context_hint(ErrorDetail(message=_squash(payload)), {})
     if not isinstance(payload, dict):
         return ErrorDetail()
+    if not payload.get("error") and "detail" in payload:
+        return _with_context_hint(_fastapi_detail(payload["detail"]), {})
     error = payload.get("error") or payload
     if isinstance(error, str):
         return _with_context_hint(ErrorDetail(message=_squash(error)), payload)
@@ -142,9 +149,58 @@ def error_detail(payload: object) -> ErrorDetail:
     status = code if isinstance(code, int) and 400 <= code <= 599 else None
     if status is None and kind:
         status = _KIND_STATUS.get(kind.lower())
+    if (reason := _error_info_reason(error)) and (key_status := _key_refusal(reason)):
+        kind, status = reason, key_status
     message = str(error.get("message") or kind or "")
     detail = ErrorDetail(message=_squash(message), status=status, kind=kind, retry_after=_retry_info(error))
     return _with_context_hint(detail, error)
+
+
+def is_error_payload(payload: object) -> bool:
+    """Whether a JSON body (or one chunk of a stream) reports an error rather than an answer.
+
+    The shapes `error_detail()` reads: an `error` member (OpenAI, Gemini, Ollama, LM Studio),
+    Anthropic's `"type": "error"`, vLLM's `"object": "error"` and FastAPI's `detail`, which
+    vLLM and many proxies answer with HTTP 200 where a stream was expected.
+    """
+    if isinstance(payload, list):
+        payload = payload[0] if payload else None
+    if not isinstance(payload, dict):
+        return False
+    marked = payload.get("type") == "error" or payload.get("object") == "error"
+    return marked or bool(payload.get("error")) or bool(payload.get("detail"))
+
+
+def _fastapi_detail(detail: object) -> ErrorDetail:
+    """FastAPI's `{"detail": ...}`: a sentence, or request validation errors (its 422)."""
+    if isinstance(detail, list):
+        said = [
+            ".".join(str(p) for p in item.get("loc") or ()) + f": {item.get('msg', '')}"
+            for item in detail
+            if isinstance(item, dict)
+        ]
+        return ErrorDetail(message=_squash("; ".join(said)), status=422, kind="validation_error")
+    return ErrorDetail(message=_squash(str(detail or "")))
+
+
+# google.rpc.ErrorInfo reasons that mean the key itself is refused (googleapis/api-common-protos,
+# google/api/error_reason.proto). Gemini sends API_KEY_INVALID with HTTP 400 INVALID_ARGUMENT
+# ("API key not valid"), so the status alone would blame the request instead of the key.
+_KEY_REASONS: dict[str, int] = {"API_KEY_INVALID": 401, "ACCESS_TOKEN_EXPIRED": 401}
+
+
+def _error_info_reason(error: Mapping[str, Any]) -> str | None:
+    for item in error.get("details") or ():
+        if isinstance(item, dict) and isinstance(item.get("reason"), str):
+            return str(item["reason"])
+    return None
+
+
+def _key_refusal(reason: str) -> int | None:
+    """401 for a key the provider does not accept, 403 for one it blocks here, else None."""
+    if reason in _KEY_REASONS:
+        return _KEY_REASONS[reason]
+    return 403 if reason.startswith("API_KEY_") and reason.endswith("_BLOCKED") else None
 
 
 def _with_context_hint(detail: ErrorDetail, error: Mapping[str, Any]) -> ErrorDetail:
@@ -220,6 +276,21 @@ def retry_after(headers: httpx.Headers) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def endpoint(base_url: str, path: str, query: str = "") -> str:
+    """`path` added to the base URL's path, with the base's own query kept after it (then `query`).
+
+    Azure OpenAI's base URLs carry one (`…/openai/deployments/NAME?api-version=2024-10-21`):
+    adding the path to the string would put it inside the query. A URL that cannot be split is
+    joined as text, so httpx reports what is wrong with it.
+    """
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:
+        return base_url + path + (f"?{query}" if query else "")
+    merged = "&".join(q for q in (parts.query, query) if q)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + path, merged, ""))
 
 
 def display_url(url: str) -> str:

@@ -118,6 +118,18 @@ async def test_error_event_after_text_interrupts(server, make_backend) -> None:
     assert caught.value.partial == "Half"
 
 
+async def test_error_event_with_plain_text_data_is_an_error(server, make_backend) -> None:
+    # A proxy in front of the API (Envoy's words) writes its complaint as text, not JSON.
+    said = b"upstream connect error or disconnect/reset before headers. reset reason: connection termination"
+    echo = b" (x-api-key: " + TEST_KEY.encode() + b")"
+    server.reply(Reply(chunks=[render_anthropic([])[0], b"event: error\ndata: " + said + echo + b"\n\n"]))
+    with pytest.raises(BackendUnavailable) as caught:
+        await collect(make_backend(server, llm_max_retries=0))
+    message = str(caught.value)
+    assert said.decode() in message and "an error in a 200 response" in message
+    assert TEST_KEY not in message and "dropped" not in message
+
+
 async def test_529_status_is_retried_with_retry_after(server, make_backend, sleeps) -> None:
     server.error(529, "Overloaded", kind="overloaded_error", headers={"retry-after": "3"})
     server.stream(["ok"])

@@ -11,6 +11,7 @@ from bot.llm import AnswerCutOff, BackendMisconfigured, BackendUnavailable, Chat
 from tests.fakes.llm_servers import (
     TEST_KEY,
     Reply,
+    assert_no_secret,
     collect,
     cut_through,
     gemini_chunk,
@@ -95,6 +96,43 @@ async def test_array_shaped_error(server, make_backend) -> None:
     with pytest.raises(BackendMisconfigured, match="API key not valid"):
         await collect(make_backend(server))
     assert len(server.requests) == 1
+
+
+# What the Generative Language API answers for a key it does not know: HTTP 400, not 401.
+API_KEY_INVALID = json.dumps(
+    {
+        "error": {
+            "code": 400,
+            "message": "API key not valid. Please pass a valid API key.",
+            "status": "INVALID_ARGUMENT",
+            "details": [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "API_KEY_INVALID",
+                    "domain": "googleapis.com",
+                    "metadata": {"service": "generativelanguage.googleapis.com"},
+                },
+                {
+                    "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
+                    "locale": "en-US",
+                    "message": "API key not valid. Please pass a valid API key.",
+                },
+            ],
+        }
+    },
+    indent=2,
+).encode()
+
+
+async def test_a_bad_key_400_is_reported_as_the_key(server, make_backend, sleeps) -> None:
+    server.reply(Reply(status=400, body=API_KEY_INVALID, content_type="application/json; charset=UTF-8"))
+    with pytest.raises(BackendMisconfigured) as caught:
+        await collect(make_backend(server))
+    message = str(caught.value)
+    assert "rejected the API key" in message and "Check LLM_API_KEY" in message
+    assert "LLM_MODEL" not in message
+    assert_no_secret(message, TEST_KEY, "the error")
+    assert len(server.requests) == 1 and sleeps.calls == []
 
 
 async def test_object_error_with_retry_delay_in_details(server, make_backend, sleeps) -> None:

@@ -99,6 +99,24 @@ async def test_tolerates_the_quirks_of_compatible_servers(server, make_backend) 
     assert await collect(make_backend(server)) == "Answer"
 
 
+async def test_content_parts_are_read_and_thinking_parts_skipped(server, make_backend) -> None:
+    # Mistral's Magistral models on api.mistral.ai stream `delta.content` as typed parts.
+    thinking = [{"type": "thinking", "thinking": [{"type": "text", "text": "The user wants a haiku."}]}]
+    server.reply(
+        Reply(
+            chunks=[
+                sse(openai_chunk({"role": "assistant", "content": ""})),
+                sse(openai_chunk({"content": thinking})),
+                sse(openai_chunk({"content": [{"type": "text", "text": "Grey waves "}]})),
+                sse(openai_chunk({"content": "fold."})),
+                sse(openai_chunk({}, finish_reason="stop")),
+                b"data: [DONE]\n\n",
+            ]
+        )
+    )
+    assert await collect(make_backend(server, model="magistral-medium-2509")) == "Grey waves fold."
+
+
 async def test_text_split_inside_utf8_characters(server, make_backend) -> None:
     body = render_openai(["héllo ", "🌍"])
     server.reply(Reply(chunks=cut_through(cut_through(body, "é"), "🌍"), pause=0.001))
@@ -221,6 +239,13 @@ async def test_connection_refused_is_retried_then_unavailable(make_backend, slee
 async def test_base_url_without_scheme_is_misconfigured(make_backend) -> None:
     with pytest.raises(BackendMisconfigured, match="LLM_BASE_URL"):
         await collect(make_backend(provider="openai", base_url="localhost:8080/v1"))
+
+
+async def test_a_base_url_with_a_query_keeps_it_after_the_path(server, make_backend) -> None:
+    base = f"{server.root_url}/openai/deployments/gpt4o?api-version=2024-10-21"  # Azure OpenAI's form
+    assert await collect(make_backend(server, base_url=base)) == "Hello!"
+    assert server.last.path == "/openai/deployments/gpt4o/chat/completions"
+    assert server.last.query == {"api-version": "2024-10-21"}
 
 
 async def test_web_page_instead_of_api_is_misconfigured(server, make_backend) -> None:

@@ -8,6 +8,7 @@ user reads, and the log (captured here) is what the operator reads.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -17,7 +18,7 @@ from bot import texts
 from bot.answering.engine import Engine
 from bot.conversation import Asker, Conversation, Question
 from bot.knowledge import KnowledgeBase
-from bot.llm import ChatMessage, LLMBackend
+from bot.llm import BackendMisconfigured, ChatMessage, LLMBackend
 from bot.state.store import Store
 from bot.texts import MODEL_MISCONFIGURED as MISCONFIGURED_NOTE
 from bot.texts import MODEL_UNAVAILABLE as UNAVAILABLE_NOTE
@@ -26,10 +27,17 @@ from tests.fakes.llm_servers import (
     LLAMA_CPP_ERROR_FIELD,
     LM_STUDIO_NO_V1,
     PROVIDERS,
+    TEST_KEY,
     Reply,
+    anthropic_event,
+    assert_no_secret,
+    collect,
     complete_answer,
     render,
+    render_anthropic,
     render_cut_off,
+    render_gemini,
+    render_ollama,
     render_openai,
     sse,
 )
@@ -276,3 +284,115 @@ async def test_error_event_with_data_after_200_before_text(servers: Any, make_ba
     server.reply(*[Reply(chunks=[*render("openai", [])[:1], error])] * 3)
     text, error_kind = await _ask(kb, make_backend(server))
     assert (text, error_kind) == (UNAVAILABLE_NOTE, "unavailable"), "a server-side fault is 'busy', rightly"
+
+
+# --- 5. endings and refusals the adapters once misread -----------------------------------------
+
+# A whole answer, its final marker, and then a connection left open: vllm-mlx and OCI send no
+# [DONE] after the finish_reason and keep the socket alive with `: ping` comments.
+ENDED_BUT_OPEN = {
+    "openai": [*render_openai(HAIKU, usage=False, done=False), b": ping\n\n"],
+    "anthropic": [*render_anthropic(HAIKU), anthropic_event("ping")],
+    "ollama": render_ollama(HAIKU),
+    "gemini": [*render_gemini(HAIKU), b": ping\r\n\r\n"],
+}
+# The path each adapter adds to the fake's base URL.
+PATHS = {
+    "openai": "/v1/chat/completions",
+    "anthropic": "/v1/messages",
+    "ollama": "/api/chat",
+    "gemini": "/v1beta/models/test-model:streamGenerateContent",
+}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_the_answer_ends_at_its_final_marker_though_the_connection_stays_open(
+    provider: Any, servers: Any, make_backend: Any
+) -> None:
+    server = await servers(provider)
+    server.reply(Reply(chunks=ENDED_BUT_OPEN[provider], hang=True))
+    backend = make_backend(server, llm_read_timeout=300, llm_total_timeout=600)
+    async with asyncio.timeout(60):  # only a guard: without the fix this waits for the timeouts
+        assert await collect(backend) == "".join(HAIKU)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_redirect_is_a_wrong_base_url_never_followed_nor_retried(
+    provider: Any, status: int, servers: Any, make_backend: Any, sleeps: Any
+) -> None:
+    server = await servers(provider)
+    moved = f"https://operator:hunter2@llm.example.com{PATHS[provider]}?key={TEST_KEY}"
+    server.reply(Reply(status=status, body=b"", headers={"Location": moved}, content_type="text/plain"))
+    with pytest.raises(BackendMisconfigured) as caught:
+        await collect(make_backend(server))
+    message = str(caught.value)
+    base = "https://llm.example.com" + ("/v1" if provider == "openai" else "")
+    assert f"HTTP {status}, a redirect to https://llm.example.com{PATHS[provider]}:" in message
+    assert f"LLM_BASE_URL ({server.base_url})" in message and f"LLM_BASE_URL to {base} " in message
+    assert "hunter2" not in message and "operator" not in message and "dropped" not in message
+    assert_no_secret(message, TEST_KEY, "the error")
+    assert len(server.requests) == 1 and sleeps.calls == []
+
+
+FAILED_GENERATIONS = {
+    "openai error": ("openai", render_openai(HAIKU, finish_reason="error")),
+    "gemini malformed call": (
+        "gemini",
+        [
+            *render_gemini(HAIKU, finish_reason=None),
+            sse({"candidates": [{"finishReason": "MALFORMED_FUNCTION_CALL", "index": 0}]}, eol="\r\n"),
+        ],
+    ),
+    "gemini other": ("gemini", render_gemini(HAIKU, finish_reason="OTHER")),
+}
+
+
+@pytest.mark.parametrize(("provider", "chunks"), FAILED_GENERATIONS.values(), ids=FAILED_GENERATIONS.keys())
+async def test_a_generation_the_server_says_failed_is_a_cut_off_answer(
+    provider: Any, chunks: Any, servers: Any, make_backend: Any, kb: KnowledgeBase, caplog: Any
+) -> None:
+    server = await servers(provider)
+    server.reply(Reply(chunks=chunks))
+    text, error = await _ask(kb, make_backend(server))
+    assert (text, error) == ("".join(HAIKU) + "\n\n" + texts.CUT_OFF.strip(), "cut_off")
+    [warning] = _warnings(caplog)
+    assert "the generation failed" in warning and f"after {len(''.join(HAIKU))} characters" in warning
+    assert len(server.requests) == 1
+
+
+async def test_a_generation_that_fails_before_any_text_is_tried_again(
+    servers: Any, make_backend: Any, kb: KnowledgeBase, sleeps: Any
+) -> None:
+    server = await servers("openai")
+    server.reply(Reply(chunks=render_openai([], finish_reason="error")))
+    server.stream(HAIKU)
+    assert await _ask(kb, make_backend(server)) == ("".join(HAIKU), "")
+    assert len(server.requests) == 2 and len(sleeps.calls) == 1
+
+
+ERROR_DOCUMENTS = {
+    "vllm": (
+        b'{"object":"error","message":"This model\'s maximum context length is 4096 tokens. However, you '
+        b'requested 4352 tokens (3328 in the messages, 1024 in the completion).","type":"BadRequestError",'
+        b'"param":null,"code":400}',
+        (MISCONFIGURED_NOTE, "misconfigured"),
+        "This model's maximum context length is 4096 tokens",
+    ),
+    "fastapi detail": (
+        b'{"detail":"Model is loading, try again"}',
+        (UNAVAILABLE_NOTE, "unavailable"),
+        "Model is loading",
+    ),
+}
+
+
+@pytest.mark.parametrize(("body", "seen", "words"), ERROR_DOCUMENTS.values(), ids=ERROR_DOCUMENTS.keys())
+async def test_a_whole_error_document_with_200_is_reported_in_the_servers_words(
+    body: bytes, seen: tuple[str, str], words: str, servers: Any, make_backend: Any, kb: Any, caplog: Any
+) -> None:
+    server = await servers("openai")
+    server.reply(Reply(body=body, content_type="application/json"))
+    assert await _ask(kb, make_backend(server, llm_max_retries=0)) == seen
+    log = _operator_log(caplog)
+    assert f"an error in a 200 response: {words}" in log and "dropped" not in log

@@ -12,10 +12,10 @@ from typing import Any
 
 import yaml
 
-from bot.texts import BUTTON_GONE, SORRY
 from bot.channels.telegram.ratelimit import ChatAwareRateLimiter
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.ops.logs import setup_logging
+from bot.texts import BUTTON_GONE, SORRY
 from tests.channels.telegram.conftest import TEST_TOKEN, Start
 from tests.channels.telegram.harness import launch, stop_bot
 from tests.fakes.llm_servers import FakeLLMServer
