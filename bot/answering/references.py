@@ -154,6 +154,8 @@ class References:
         pointers = {"it", "its", "this"} if language == "hi" else {"it", "its"}
         if set(part.words) & pointers:  # "what time is it in manila": not about it
             about = any(known) and not (others and not set(part.words) & DOMAIN_WORDS)
+        elif set(part.words) & {"this", "that"}:  # "pra quantas pessoas isso vai chegar?": the subject
+            about = bool(known) and all(known) and not others
         else:  # a claim with no subject: every word the knowledge base's, no other name in it
             about = bool(part.claims) and bool(known) and all(known) and not others
         return replace(part, models=(self._kb.subject,)) if about else part

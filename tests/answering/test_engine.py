@@ -640,3 +640,15 @@ def test_another_messaging_app_is_said_to_be_missing(engine: Engine) -> None:
     answer = engine.lookup("is it available on telegram")
     assert answer.route != "fallback"
     assert "WhatsApp" in answer.text and "says nothing" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "pra quantas pessoas isso vai chegar?",
+        "a cuanta gente le va a llegar esto",
+        "how many people will this reach",
+    ],
+)
+def test_this_in_a_first_question_about_the_subject_is_muse_spark(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).subject == "rollout-users"
