@@ -166,6 +166,7 @@ TIED = "tied"
 SCORE_ALONE = "**{model}** scores **{value}** on {benchmark}{mode}."
 SCORE_BEHIND = "**{model}** scores **{value}** on {benchmark}{mode}, behind {ahead}."
 SCORE_BETWEEN = "**{model}** scores **{value}** on {benchmark}{mode}, behind {ahead} and ahead of {below}."
+PLACE_NUMBER = "#{n}"  # a placing as the reader's language writes it ("2º", "2.º", "ke-2")
 PLACE_TOP = "**{model}** ranks **{value}** on {benchmark} — the top placing the source gives."
 PLACE_BEHIND = "**{model}** ranks **{value}** on {benchmark}, behind {ahead}."
 IN_MODE = " in {mode} mode"

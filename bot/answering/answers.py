@@ -95,13 +95,20 @@ class Answerers:
             line = say(texts.SCORE_BETWEEN if below else texts.SCORE_BEHIND, **fields)
         return line + self._notes(bench, score, part, say)
 
+    def _translated_note(self, bench: Benchmark, score: Score, language: str) -> str:
+        """The source's remark on a figure in `language`; none when it is not translated."""
+        translated = self.kb.translations.get(language, "benchmarks", bench.id)
+        notes = getattr(translated, "notes", {})
+        return notes.get(score.model, "") if score.note else ""
+
     def _notes(self, bench: Benchmark, score: Score, part: Part, say: Speaker) -> str:
         """The source's own remark on a figure when the question is about standing (or the
         figure is a placing); a plain word when it asks about a mode the source does not give."""
         note = ""
         standing = bool(set(part.words) & {"rank", "top", "first", "place"}) or bench.unit == "rank"
-        if score.note and say.language == "en" and standing:
-            note = f" {score.note}"
+        said = score.note if say.language == "en" else self._translated_note(bench, score, say.language)
+        if said and standing:
+            note = f" {said}"
         asked = {w for w in part.words if w in _MODE_WORDS}
         asked |= {e.removesuffix("-mode") for e in part.entities if e.endswith("-mode")}
         if not asked:

@@ -247,7 +247,7 @@ def _shows_mode(model: Model, score: Score) -> bool:
 def figure(bench: Benchmark, value: float, say: Speaker) -> str:
     """A figure as the source writes it ("59.0", "52", "#2"), in the reader's locale ("59,0")."""
     if bench.unit == "rank":
-        return f"#{value:.0f}"
+        return say(texts.PLACE_NUMBER, n=f"{value:.0f}")
     return say.number(value, bench.decimals)
 
 

@@ -64,6 +64,7 @@ class ModelText(_Translated):
 
 class BenchmarkText(_Translated):
     measures: _Text
+    notes: dict[str, _Text] = Field(default_factory=dict)  # model id → the source's remark on its figure
 
 
 class TranslationFile(_Strict):

@@ -29,7 +29,7 @@ def item_fields(item: Item) -> list[str]:
         return [item.answer]
     if isinstance(item, ModelText):
         return [item.description]
-    return [item.measures]
+    return [item.measures, *item.notes.values()]
 
 
 def figure_problem(english: Iterable[str], item: Item, language: str) -> str | None:
@@ -49,7 +49,7 @@ def english_fields(original: Entry | Unknown | Model | Benchmark) -> list[str]:
         return [original.answer]
     if isinstance(original, Model):
         return [original.description]
-    return [original.measures]
+    return [original.measures, *(score.note for score in original.scores if score.note)]
 
 
 Original = Entry | Unknown | Model | Benchmark
@@ -130,5 +130,6 @@ def _blank(ident: str, original: Original) -> dict[str, object]:
     elif isinstance(original, Model):
         item.update(description=original.description)
     else:
-        item.update(measures=original.measures)
+        notes = {score.model: score.note for score in original.scores if score.note}
+        item.update(measures=original.measures, **({"notes": notes} if notes else {}))
     return item

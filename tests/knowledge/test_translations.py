@@ -5,6 +5,7 @@ English until it is redone, and `musebot knowledge check` says so."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from bot.answering.engine import Engine
 from bot.conversation import Asker, Conversation, Question
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge.loader import default_knowledge_dir
 from bot.knowledge.translated import fingerprint
 from bot.state.store import Store
 from tests.knowledge.folder import ENTRIES, write_kb
@@ -90,3 +92,16 @@ def test_a_figure_right_after_a_model_name_is_a_figure_not_a_version() -> None:
 
     text = "Muse Spark 52 frente a Claude Opus 4.6 53 en el Index v4.0; GPT-5.4 57; ARC-AGI 2 42,8"
     assert figures_in(text, "es") == ["52", "53", "57", "42.8"]
+
+
+def test_a_translated_note_stating_another_figure_does_not_load(tmp_path: Path) -> None:
+    """A benchmark's translated remark ("top 5") is checked like every other translated figure."""
+    root = tmp_path / "knowledge"
+    shutil.copytree(default_knowledge_dir(), root)
+    spanish = root / "translations" / "es.yaml"
+    text = spanish.read_text(encoding="utf-8")
+    assert "en el top 5 mundial" in text
+    spanish.write_text(text.replace("en el top 5 mundial", "en el top 3 mundial"), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(root)
+    assert "es.yaml" in str(info.value) and "'aa-index-v4'" in str(info.value)
