@@ -344,6 +344,10 @@ class Engine:
         names = self._unknown_names(part, query)
         if names:
             return self.answerers.not_in_source(" ".join(names), say)
+        if query.follows:  # "whats the trick they used" after the compute answer: among its related
+            related = self.followups.related(part, query.follows, say)
+            if related is not None:
+                return related
         if part.models and not part.entities:
             return self.answerers.model(part, say)
         return None
