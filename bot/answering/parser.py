@@ -47,7 +47,7 @@ from bot.knowledge import KnowledgeBase
 _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 _VERSION = re.compile(r"^\d(?:\.\d)?$")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
-_SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)")
+_SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)|\s[—–]\s|\s-\s")  # a dash between clauses too
 _TLDR = re.compile(r"\btl\s*;\s*dr\b", re.IGNORECASE)  # "tl;dr" asks for brevity, it ends no sentence
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 _HASH_RANK = re.compile(
@@ -117,12 +117,24 @@ class Parser:
                 part = self._part(tokens_, language)
                 if part.words or part.named:
                     parts.append(part)
+        parts = [p for p in parts if not self._preamble(p, parts, language)]
         if not parts:
             return Query(text, (Part(()),), language, on_topic=False)
         parts = self._references.resolve(parts, previous, referents, language)
         task = any(w in TASK_WORDS for p in parts for w in p.words)
         on_topic = any(p.named or set(p.words) & DOMAIN_WORDS for p in parts)
         return Query(text, tuple(parts), language, task=task, on_topic=on_topic)
+
+    def _preamble(self, part: Part, parts: list[Part], language: str) -> bool:
+        """ "journo here, filing in 20 mins — what's the launch date?": a clause that asks
+        nothing, names nothing and has no word the knowledge base or a language pack reads,
+        before one that asks, is no question."""
+        asking = [i for i, p in enumerate(parts) if p.asks or p.named]
+        if not asking or parts.index(part) >= asking[0]:
+            return False  # only what comes before the question: "… dealnya?" after one goes on
+        stop = self._phrasing.stopwords(language)
+        read = [w for w in part.content(stop) if w in self._subject_words or w in self._phrasing.vocabulary]
+        return not (part.asks or part.named or part.topics or read)
 
     def canonical(self, text: str, language: str, *, names: bool = True) -> list[str]:
         """A phrase's words as the parser reads them (for matching curated triggers); `names`

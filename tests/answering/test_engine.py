@@ -652,3 +652,17 @@ def test_another_messaging_app_is_said_to_be_missing(engine: Engine) -> None:
 )
 def test_this_in_a_first_question_about_the_subject_is_muse_spark(engine: Engine, question: str) -> None:
     assert engine.lookup(question).subject == "rollout-users"
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("journo here, filing in 20 mins — what's the exact launch date for Muse Spark?", "release-date"),
+        ("ok who's actually behind muse spark, like which team inside meta built it", "who-built-muse-spark"),
+    ],
+)
+def test_a_preamble_or_an_idiom_does_not_pull_the_answer_off_topic(
+    engine: Engine, question: str, subject: str
+) -> None:
+    answer = engine.lookup(question)
+    assert answer.subject == subject
