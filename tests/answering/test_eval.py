@@ -17,6 +17,9 @@ from tests.eval.harness import Item, Judge, evaluate, load_items, load_set, scor
 # A few points under what the engine reaches today (en-dev 84.8%, en-legacy-dev 89.7%, es 76.7%,
 # pt 81.7%, id 78.3%, hi 83.3%), so a regression fails and noise does not.
 MIN_RIGHT = {"en": 0.80, "es": 0.70, "pt": 0.75, "id": 0.72, "hi": 0.78}
+# The newest sets start lower (their writers' phrasings are the least tuned on): en-dev3 reached
+# 68.3% before it was read.
+MIN_RIGHT_OF_SET = {"en-dev3": 0.66, "pt-dev3": 0.74}
 MIN_IN_LANGUAGE = {"en": 0.95, "es": 0.95, "pt": 0.95, "id": 0.95, "hi": 0.95}
 
 
@@ -26,7 +29,8 @@ def test_dev_set_pass_rate_and_language(engine: Engine, name: str) -> None:
     result = score(name, verdicts)
     language = verdicts[0].item.language
     failures = "\n".join(f"{v.item.id}: {v.item.q!r}: {v.reason}" for v in verdicts if not v.ok)
-    assert result.rate >= MIN_RIGHT[language], f"{name}: {result.rate:.1%} right; failures:\n{failures}"
+    floor = MIN_RIGHT_OF_SET.get(name, MIN_RIGHT[language])
+    assert result.rate >= floor, f"{name}: {result.rate:.1%} right; failures:\n{failures}"
     assert result.language_rate >= MIN_IN_LANGUAGE[language], (
         f"{name}: {result.language_rate:.1%} in language"
     )
