@@ -47,7 +47,9 @@ from bot.knowledge import KnowledgeBase
 _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 _VERSION = re.compile(r"^\d(?:\.\d)?$")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
-_SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)|\s[—–]\s|\s-\s")  # a dash between clauses too
+# Where one question ends: "?", "!", ";", a full stop, a dash between clauses, or a numbered
+# or lettered item ("3 qs: 1) who built it 2) when", "(a) … (b) …").
+_SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)|\s[—–]\s|\s-\s|(?:^|\s)\(?(?:[1-9]|[a-e])\)(?=\s)")
 _TLDR = re.compile(r"\btl\s*;\s*dr\b", re.IGNORECASE)  # "tl;dr" asks for brevity, it ends no sentence
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 _HASH_RANK = re.compile(
