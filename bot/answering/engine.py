@@ -55,9 +55,11 @@ ON_TOPIC_THRESHOLD = 0.4  # for a question that names the subject or its domain 
 TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is this close
 SUGGEST_THRESHOLD = 0.4
 OVERVIEW_ENTRY = "what-is-muse-spark"
+SERIES_ENTRY = "first-muse-model"  # what Muse Spark is not: an update or a rename of Llama
 _FOLLOW_UP_DEPTH = 3
 _MAX_UNKNOWN_NAMES = 3  # more unknown words than that is a sentence, not a name
 _FIGURES = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
+_RENAMING = frozenset({"basically", "branded", "name", "rebrand", "rebranded", "renamed", "relabeled", "same"})
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,10 @@ class Engine:
         if part.intent in (Intent.GREETING, Intent.THANKS):
             return None
         unknown = self.unknowns.asked(part, query, figures=part.intent in _FIGURES and bool(part.benchmarks))
+        if unknown is not None and self._renamed(part, unknown) and SERIES_ENTRY in self.kb.entries:
+            piece = a.entry(self.kb.entries[SERIES_ENTRY], say)  # "spark is just llama 5 renamed"
+            piece.text = corrected(piece.text, say)
+            return piece
         if unknown is not None:
             piece = a.unknown(unknown, say)
             if self._contradicted(query, part, piece):
@@ -299,6 +305,12 @@ class Engine:
         if fact is not None and self._contradicted(query, part, fact):
             fact.text = corrected(fact.text, say)
         return fact
+
+    def _renamed(self, part: Part, unknown: str) -> bool:
+        """ "muse spark is basically llama 5 with a new name": the subject said to be another
+        model under a new name, a false premise the entry on the Muse series answers."""
+        other = self.kb.unknowns[unknown].names_a_subject
+        return other and self.kb.subject in part.models and bool(set(part.words) & _RENAMING)
 
     @staticmethod
     def _advice(part: Part) -> bool:

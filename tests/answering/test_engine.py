@@ -666,3 +666,9 @@ def test_a_preamble_or_an_idiom_does_not_pull_the_answer_off_topic(
 ) -> None:
     answer = engine.lookup(question)
     assert answer.subject == subject
+
+
+def test_muse_spark_called_another_model_renamed_is_corrected(engine: Engine) -> None:
+    answer = engine.lookup("is muse spark basically llama 5 with a new name?")
+    assert answer.text.startswith("No")
+    assert answer.subject == "first-muse-model"
