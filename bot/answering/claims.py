@@ -20,6 +20,19 @@ from bot.knowledge import Benchmark, KnowledgeBase
 __all__ = ["contradicts_answer", "false_figure_claim"]
 
 _DIFFERENT = re.compile(r"\bdiffer(?:s|ent|ently|ence)?\b")
+#: Words a claim may use for what an answer denies in other words ("live" is "available").
+_SAME_AS = {
+    "live": ("available", "launched"),
+    "launched": ("available", "launched"),
+    "out": ("available", "launched"),
+}
+#: What an answer says that contradicts a claim outright.
+_OPPOSITES = {
+    "killed": ("continues", "not going away"),
+    "dead": ("continues", "not going away"),
+    "abandoned": ("continues", "not going away"),
+    "discontinued": ("continues", "not going away"),
+}
 _NUMBER_WORDS = {
     "one": 1,
     "two": 2,
@@ -147,9 +160,24 @@ def contradicts_answer(
         return True
     if "same" in part.words and _DIFFERENT.search(a):
         return True  # "contemplating is the same as deep think, right?" against "differently"
+    if _denied_outright(part, a):
+        return True
     directions = {c.direction for c in part.claims if c.direction}
     said = f" {_QUANTIFIER.sub(' ', a)} "  # "more than ten times less" says less
     return ("more" in directions and " less " in said) or ("less" in directions and " more " in said)
+
+
+def _denied_outright(part: Part, answer: str) -> bool:
+    """Whether the answer negates what the part asserts: "the API is live, isn't it?" against
+    "not available yet", "meta killed off llama" against "Llama continues"."""
+    plain = f" {answer.replace('*', '')} "
+    for word in part.words:
+        forms = {word, *_SAME_AS.get(word, ())}
+        if any(re.search(rf"\b(?:not|no|never|n't)\s+(?:yet\s+)?{f}\b", plain) for f in forms):
+            return True
+        if any(re.search(rf"\b{o}\b", plain) for o in _OPPOSITES.get(word, ())):
+            return True
+    return False
 
 
 def _months(text: str) -> set[int]:

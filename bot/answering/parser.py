@@ -56,6 +56,7 @@ _HASH_RANK = re.compile(
     r"(?:#|\b(?:number|no|nr|num)\.?)\s?(\d{1,2})\b(?![.,]\d)", re.IGNORECASE
 )  # "#2", "no. 1"
 _FRAGMENT_WORDS = 4
+_PRESUPPOSING = frozenset({("since",), ("given",), ("because",)})
 
 
 class Parser:
@@ -237,7 +238,9 @@ class Parser:
             part,
             intent=self._intent(part, words),
             claims=self._claims(toks, part),
-            asserting="right" in words or (not asks and not (set(words[:1]) & YES_NO) and bool(part.named)),
+            asserting="right" in words
+            or words[:1] in _PRESUPPOSING  # "since meta killed off llama, what …" takes it as given
+            or (not asks and not (set(words[:1]) & YES_NO) and bool(part.named)),
             unknown_names=self._unknown_names(words, stop),
         )
         if part.intent in _FIGURE_INTENTS and not part.models:

@@ -672,3 +672,15 @@ def test_muse_spark_called_another_model_renamed_is_corrected(engine: Engine) ->
     answer = engine.lookup("is muse spark basically llama 5 with a new name?")
     assert answer.text.startswith("No")
     assert answer.subject == "first-muse-model"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "the muse spark API is live already isn't it? what's the endpoint URL",
+        "since meta has killed off llama completely now, what happens to all the devs who built on it?",
+    ],
+)
+def test_a_claim_the_answer_denies_in_other_words_is_corrected(engine: Engine, question: str) -> None:
+    """ "live" against "not available yet"; "killed off" against "Llama continues"."""
+    assert engine.lookup(question).text.startswith("No")
