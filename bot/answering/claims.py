@@ -136,7 +136,8 @@ def contradicts_answer(
     answer does not name while naming another; "more" against the answer's "less"; any figure
     asserted about something the source does not give (`unknown`)."""
     q, a = normalize(question), normalize(answer)
-    if not part.asserting and not _statement(part):
+    maker_asked = any(e.startswith("org:") for e in part.entities)  # "did openai make it?" is a claim too
+    if not part.asserting and not _statement(part) and not maker_asked:
         return False
     numbers = _claimed_numbers(q, part)
     answer_numbers = set(_NUMBER.findall(a)) | {

@@ -684,3 +684,15 @@ def test_muse_spark_called_another_model_renamed_is_corrected(engine: Engine) ->
 def test_a_claim_the_answer_denies_in_other_words_is_corrected(engine: Engine, question: str) -> None:
     """ "live" against "not available yet"; "killed off" against "Llama continues"."""
     assert engine.lookup(question).text.startswith("No")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "did openai make muse spark?",
+        "foi a openai q fez o muse spark?",
+        "no terminal bench 2.0 o muse spark bateu o gpt-5.4 ne?",
+    ],
+)
+def test_a_wrong_maker_or_winner_asked_about_is_corrected(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).text.split()[0] in {"No", "Não"}
