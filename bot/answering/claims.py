@@ -20,6 +20,7 @@ from bot.knowledge import Benchmark, KnowledgeBase
 __all__ = ["contradicts_answer", "false_figure_claim"]
 
 _DIFFERENT = re.compile(r"\bdiffer(?:s|ent|ently|ence)?\b")
+_NEGATED = re.compile(r"\b(?:not|no|never|n't)\s+(?:yet\s+)?(\w+)")
 #: Words a claim may use for what an answer denies in other words ("live" is "available").
 _SAME_AS = {
     "live": ("available", "launched"),
@@ -172,11 +173,11 @@ def _denied_outright(part: Part, answer: str) -> bool:
     """Whether the answer negates what the part asserts: "the API is live, isn't it?" against
     "not available yet", "meta killed off llama" against "Llama continues"."""
     plain = f" {answer.replace('*', '')} "
+    negated = set(_NEGATED.findall(plain))
     for word in part.words:
-        forms = {word, *_SAME_AS.get(word, ())}
-        if any(re.search(rf"\b(?:not|no|never|n't)\s+(?:yet\s+)?{f}\b", plain) for f in forms):
+        if negated & {word, *_SAME_AS.get(word, ())}:
             return True
-        if any(re.search(rf"\b{o}\b", plain) for o in _OPPOSITES.get(word, ())):
+        if any(f" {o}" in plain for o in _OPPOSITES.get(word, ())):
             return True
     return False
 

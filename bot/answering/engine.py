@@ -59,7 +59,9 @@ SERIES_ENTRY = "first-muse-model"  # what Muse Spark is not: an update or a rena
 _FOLLOW_UP_DEPTH = 3
 _MAX_UNKNOWN_NAMES = 3  # more unknown words than that is a sentence, not a name
 _FIGURES = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
-_RENAMING = frozenset({"basically", "branded", "name", "rebrand", "rebranded", "renamed", "relabeled", "same"})
+_RENAMING = frozenset(
+    {"basically", "branded", "name", "rebrand", "rebranded", "renamed", "relabeled", "same"}
+)
 
 
 @dataclass(frozen=True)

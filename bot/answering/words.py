@@ -8,6 +8,7 @@ the knowledge base never uses cannot help an answer anyway.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -137,11 +138,15 @@ STOPWORDS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """Lowercase, fold accents and curly quotes, drop apostrophes ("humanity's" → "humanitys").
 
     Accents are folded on Latin letters only ("cuándo" → "cuando"): in Devanagari the marks are
-    the vowels, so Hindi keeps them (and its danda "।" is punctuation)."""
+    the vowels, so Hindi keeps them (and its danda "।" is punctuation). Cached: the knowledge
+    base's own texts are read again for every question."""
+    if text.isascii():
+        return text.replace("`", "").lower().replace("'", "")
     text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).lower())
     kept: list[str] = []
     for ch in text:
