@@ -32,7 +32,7 @@ DOMAIN_WORDS = frozenset({"agents", "ai", "api", "benchmark", "benchmarks", "clo
 CONNECTIVES = frozenset({"about", "also", "and", "at", "for", "how", "in", "on", "the", "what", "with"})
 # Words that keep a follow-up on the earlier question rather than start a topic of its own: a
 # request ("tell me", "give the numbers"), a figure's mode or size ("why so low?"), "instead".
-CONTINUING = frozenset({"actually", "ahead", "alternative", "behind", "else", "explain", "figure", "figures", "give", "help", "high", "instead", "list", "low", "mention", "mode", "number", "numbers", "poorly", "really", "say", "scores", "show", "so", "strong", "tell", "use", "weak", "well", "work"})
+CONTINUING = frozenset({"actually", "ahead", "alternative", "behind", "else", "even", "explain", "least", "still", "tho", "though", "figure", "figures", "give", "help", "high", "instead", "list", "low", "mention", "mode", "number", "numbers", "poorly", "really", "say", "scores", "show", "so", "strong", "tell", "use", "weak", "well", "work"})
 # Month names in the five languages, as CLDR writes them (accents folded), each with its number:
 # a date in a question ("released in march?", "lançado em maio?") names no other subject, and
 # "Maret" against the answer's "April" is a false premise in any language. Kept here rather than
