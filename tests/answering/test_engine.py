@@ -696,3 +696,8 @@ def test_a_claim_the_answer_denies_in_other_words_is_corrected(engine: Engine, q
 )
 def test_a_wrong_maker_or_winner_asked_about_is_corrected(engine: Engine, question: str) -> None:
     assert engine.lookup(question).text.split()[0] in {"No", "Não"}
+
+
+@pytest.mark.parametrize("question", ["how is muse spark at vision", "Muse Spark विज़न में कैसा है?"])
+def test_a_model_and_a_field_ask_for_its_standing_there(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).subject == "vision-ranking"
