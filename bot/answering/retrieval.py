@@ -98,13 +98,12 @@ class CuratedRetriever:
         views = {e.id: _views(kb, e) for e in self._entries}
         # One index per reading (`_readings`): a Spanish question is matched against the Spanish
         # and English text of the entries, so a Portuguese or Hindi phrasing cannot pull it to
-        # the wrong entry.
-        self._readings = {
-            language: _Reading(
-                self._entries, [[v for lang, v in views[e.id] if lang in keep] for e in self._entries]
-            )
-            for language, keep in _readings(kb).items()
-        }
+        # the wrong entry. A language's own reading is built the first time it is asked in (an
+        # index holds every entry's text: about 2 MB each).
+        self._views = views
+        self._keep = _readings(kb)
+        everything = self._build(self._keep[_ALL])
+        self._readings = {code: everything for code, keep in self._keep.items() if keep == self._keep[_ALL]}
         # Each entry's phrasings by language: a question is matched against its own language's
         # and the English ones (the parser reads every language into English words).
         self._phrasings: dict[str, dict[str, list[str]]] = {}
@@ -127,7 +126,7 @@ class CuratedRetriever:
         if not meaningful:
             return []
         text = " ".join(dict.fromkeys(words))  # repeated words weigh in BM25, not in the phrasing match
-        reading = self._readings.get(language or _ALL, self._readings[_ALL])
+        reading = self._reading(language or _ALL)
         if among:
             candidates = [(e, 0.0) for e in self._entries if e.id in among]
         else:
@@ -137,6 +136,19 @@ class CuratedRetriever:
         hits = [Hit(e, 0.5 * reading.coverage(e, meaningful) + 0.5 * similar[e.id]) for e in entries]
         hits.sort(key=lambda h: h.confidence, reverse=True)
         return hits[:limit]
+
+    def _reading(self, language: str) -> _Reading:
+        found = self._readings.get(language)
+        if found is None:
+            keep = self._keep.get(language)
+            found = self._readings[_ALL] if keep is None else self._build(keep)
+            self._readings[language] = found
+        return found
+
+    def _build(self, keep: frozenset[str]) -> _Reading:
+        return _Reading(
+            self._entries, [[v for lang, v in self._views[e.id] if lang in keep] for e in self._entries]
+        )
 
     def _similarity(self, text: str, entries: Sequence[Entry], language: str | None) -> dict[str, float]:
         """0..1 per entry: how close the question is to the nearest of its curated phrasings.

@@ -138,7 +138,7 @@ STOPWORDS = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Lowercase, fold accents and curly quotes, drop apostrophes ("humanity's" → "humanitys").
 
