@@ -218,7 +218,9 @@ class Parser:
         topics = _ordered(t.ident for t in toks if t.kind == "topic")
         asks = frozenset(w for w in words if w in QUESTION_WORDS)
         figures = any(w in SCORE_WORDS | RANK_WORDS | VERDICT_WORDS | COMPARE_WORDS for w in words)
-        lone_topic = bool(topics) and (not [w for w in words if w not in CONNECTIVES] or not self._substantive(words))
+        lone_topic = bool(topics) and (
+            not [w for w in words if w not in CONNECTIVES] or not self._substantive(words)
+        )
         topic_only = not benchmarks and bool(topics) and (figures or lone_topic)
         if topic_only:
             benchmarks = topics
