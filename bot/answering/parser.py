@@ -120,7 +120,8 @@ class Parser:
                 part = self._part(tokens_, language)
                 if part.words or part.named:
                     parts.append(part)
-        parts = [p for p in parts if not self._preamble(p, parts, language)]
+        first_ask = next((i for i, p in enumerate(parts) if p.asks or p.named), 0)
+        parts = [p for i, p in enumerate(parts) if i >= first_ask or not self._preamble(p, language)]
         if not parts:
             return Query(text, (Part(()),), language, on_topic=False)
         parts = self._references.resolve(parts, previous, referents, language)
@@ -128,13 +129,10 @@ class Parser:
         on_topic = any(p.named or set(p.words) & DOMAIN_WORDS for p in parts)
         return Query(text, tuple(parts), language, task=task, on_topic=on_topic)
 
-    def _preamble(self, part: Part, parts: list[Part], language: str) -> bool:
-        """ "journo here, filing in 20 mins — what's the launch date?": a clause that asks
-        nothing, names nothing and has no word the knowledge base or a language pack reads,
-        before one that asks, is no question."""
-        asking = [i for i, p in enumerate(parts) if p.asks or p.named]
-        if not asking or parts.index(part) >= asking[0]:
-            return False  # only what comes before the question: "… dealnya?" after one goes on
+    def _preamble(self, part: Part, language: str) -> bool:
+        """ "journo here, filing in 20 mins — what's the launch date?": a clause before the
+        question that asks nothing, names nothing and has no word the knowledge base or a
+        language pack reads is no question (after the question, "… dealnya?" goes on)."""
         stop = self._phrasing.stopwords(language)
         read = [w for w in part.content(stop) if w in self._subject_words or w in self._phrasing.vocabulary]
         return not (part.asks or part.named or part.topics or read)

@@ -81,7 +81,7 @@ class CuratedUnknowns:
     @staticmethod
     def _common(trigger: Trigger, language: str) -> bool:
         """Whether a one-word trigger is an everyday word ("price", "voice"), not a name."""
-        return all(is_common(w, language) or is_common(w, "en") for w in trigger.typed_words)
+        return all(is_common(w, language) for w in trigger.typed_words)  # or in English
 
     def _names(self, unknown_id: str, part: Part) -> bool:
         """Whether the part's subject is the unknown's (a model the source lacks, no known
