@@ -242,6 +242,8 @@ class Engine:
         for part in query.parts:
             if pieces and pieces[-1].unknown and self._continues(part, query.language):
                 continue  # "what's its context window? 1M like gemini?": the same missing thing
+            if pieces and self._aside(part, query.language):
+                continue  # "… — my editor insists. can you confirm?": nothing more to answer
             if pieces and self._guess(part, query.language):
                 if self._contradicted(query, part, pieces[-1]):  # "how many users? like 1 billion?"
                     pieces[-1].text = corrected(pieces[-1].text, say)
@@ -257,6 +259,13 @@ class Engine:
         meaning = [w for w in part.content(self.parser.stopwords(language)) if w != "like"]
         return "like" in part.words[:2] and not part.asks and len(meaning) <= 2 and self._bare(part, language)
 
+    def _aside(self, part: Part, language: str) -> bool:
+        """Whether a part after a question asks nothing the knowledge base could answer: no name,
+        no question word, and no word the knowledge base speaks of ("my editor insists")."""
+        if part.intent is not Intent.FACT or part.asks or part.topics or not self._bare(part, language):
+            return False
+        return not any(self.parser.knows(w, language) for w in part.content(self.parser.stopwords(language)))
+
     def _continues(self, part: Part, language: str) -> bool:
         """Whether a part only goes on about the one before it: a fact with no benchmark, no
         question word of its own and at most two words that mean anything ("é 1M tipo o gemini?")."""
@@ -268,7 +277,8 @@ class Engine:
         a = self.answerers
         if part.intent in (Intent.GREETING, Intent.THANKS):
             return None
-        unknown = self.unknowns.asked(part, query, figures=part.intent in _FIGURES and bool(part.benchmarks))
+        named_figure = part.intent in _FIGURES and bool(part.benchmarks) and not part.topic_only
+        unknown = self.unknowns.asked(part, query, figures=named_figure)
         if unknown is not None and self._renamed(part, unknown) and SERIES_ENTRY in self.kb.entries:
             piece = a.entry(self.kb.entries[SERIES_ENTRY], say)  # "spark is just llama 5 renamed"
             piece.text = corrected(piece.text, say)

@@ -155,6 +155,16 @@ class Parser:
     def stopwords(self, language: str) -> frozenset[str]:
         return self._phrasing.stopwords(language)
 
+    def knows(self, word: str, language: str) -> bool:
+        """Whether the knowledge base speaks of `word` (canonical English, or as typed in
+        `language`): a figure, or a word of its entries, unknowns or their translations."""
+        speller = self._spellers.get(language)
+        return (
+            any(ch.isdigit() for ch in word)
+            or word in self._subject_words
+            or (speller is not None and word in speller.vocabulary)
+        )
+
     # -- tokens -------------------------------------------------------------------------------
 
     def _tokens(self, sentence: str, language: str) -> list[Token]:
