@@ -155,13 +155,14 @@ class Answerers:
             return self.score(part, say) if part.benchmarks else self.strengths(say)
         a, b = pair
         ma, mb = self.kb.models[a], self.kb.models[b]
-        benches = [self.kb.benchmarks[x] for x in part.benchmarks] or [
-            x for x in self.kb.benchmarks.values() if x.unit == "score"
-        ]
+        named = [self.kb.benchmarks[x] for x in part.benchmarks]
+        if part.topic_only and all(x.general for x in named) and len(set(part.models)) <= 2:
+            named = []  # "spark or gpt, which is better overall": every figure, not the index alone
+        benches = named or [x for x in self.kb.benchmarks.values() if x.unit == "score"]
         pairs = [(x, x.score_for(a), x.score_for(b)) for x in benches]
         both = [(x, sa, sb) for x, sa, sb in pairs if sa and sb]
         missing = [(x, ma if sa is None else mb) for x, sa, sb in pairs if (sa is None) != (sb is None)]
-        text = self._verdict_text(ma, mb, both, say, asked=bool(part.benchmarks))
+        text = self._verdict_text(ma, mb, both, say, asked=bool(named))
         lacking: dict[str, list[str]] = {}
         for bench, model in missing:
             lacking.setdefault(model.name, []).append(bench.name)

@@ -86,6 +86,8 @@ class Benchmark(_Strict):
     source: Slug
     #: The entry that tells this result's story: "tell me more" or "why?" after a figure reads it.
     entry: Slug | None = None
+    #: An across-the-board index ("overall"): "which is better overall" weighs every benchmark.
+    general: bool = False
 
     @model_validator(mode="after")
     def _one_score_per_model(self) -> Benchmark:
