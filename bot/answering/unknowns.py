@@ -25,6 +25,18 @@ _ASKING = frozenset({"when", "where", "who"})
 _FIGURE_WORDS = frozenset({"score", "scores", "figure", "figures", "numbers"})
 
 
+#: How far apart a trigger's words may be, beyond their own number, to match in any order:
+#: "when will the weights be released" holds "weights release date"; "move our coding agents to
+#: spark, include the numbers" does not hold "number of agents".
+_SPREAD = 3
+
+
+def _near(wanted: frozenset[str], words: tuple[str, ...]) -> bool:
+    """Whether every word of `wanted` occurs within one window of `words` (len(wanted) + _SPREAD)."""
+    width = len(wanted) + _SPREAD
+    return any(wanted <= set(words[i : i + width]) for i in range(max(1, len(words) - width + 1)))
+
+
 @dataclass(frozen=True)
 class Trigger:
     """A trigger phrase, read the ways a question can contain it: `typed` and `in_order`
@@ -68,7 +80,12 @@ class CuratedUnknowns:
             in_a_row = (trigger.in_order if several else trigger.typed) in raw or (
                 read and trigger.in_order in said
             )
-            any_order = len(trigger.words) >= 2 and trigger.words <= words and trigger.names <= names
+            any_order = (
+                len(trigger.words) >= 2
+                and trigger.words <= words
+                and trigger.names <= names
+                and _near(trigger.words, part.words)
+            )
             if not (in_a_row or any_order):
                 continue
             if figures and not (trigger.typed_words & self._figure_words or self._names(unknown_id, part)):
