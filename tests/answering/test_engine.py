@@ -701,3 +701,40 @@ def test_a_wrong_maker_or_winner_asked_about_is_corrected(engine: Engine, questi
 @pytest.mark.parametrize("question", ["how is muse spark at vision", "Muse Spark विज़न में कैसा है?"])
 def test_a_model_and_a_field_ask_for_its_standing_there(engine: Engine, question: str) -> None:
     assert engine.lookup(question).subject == "vision-ranking"
+
+
+def test_an_aside_after_a_claim_adds_no_answer_of_its_own(engine: Engine) -> None:
+    """ "my editor insists. can you confirm?" asks nothing beyond the claim before it."""
+    answer = engine.lookup("Muse Spark came out on March 8, 2026 — my editor insists. Can you confirm?")
+    assert answer.text.startswith("No")
+    assert "April 8, 2026" in answer.text
+    assert answer.subject == "what-is-muse-spark"
+
+
+def test_which_is_better_overall_weighs_every_benchmark(engine: Engine) -> None:
+    text = engine.lookup("spark vs gpt-5.4, which is better overall?").text
+    assert "42.8" in text and "40.1" in text  # where Muse Spark leads, not the overall index alone
+    assert "57" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("is it slower than thinking mode? how many seconds does it take", "latency-speed"),
+        ("¿es más lento? ¿cuántos segundos tarda?", "latency-speed"),
+        ("has meta published any clinical validation for its medical answers?", "privacy-safety"),
+    ],
+)
+def test_speed_and_clinical_validation_are_said_to_be_missing(
+    engine: Engine, question: str, subject: str
+) -> None:
+    answer = engine.lookup(question)
+    assert answer.subject == subject
+    assert not re.search(r"\d\d\.\d", answer.text)  # no benchmark figure stands in for them
+
+
+def test_a_trigger_s_words_far_apart_do_not_make_an_unknown(engine: Engine) -> None:
+    """ "number of agents" is not in "move our coding agents to spark, include the numbers"."""
+    answer = engine.lookup("tell our devs not to move our coding agents to spark yet, include the numbers")
+    assert answer.subject != "contemplating-agent-count"
+    assert "59.0" in answer.text
