@@ -26,6 +26,7 @@ _SAME_AS = {
     "live": ("available", "launched"),
     "launched": ("available", "launched"),
     "out": ("available", "launched"),
+    "available": ("available", "launched"),
 }
 #: What an answer says that contradicts a claim outright.
 _OPPOSITES = {
@@ -137,6 +138,8 @@ def contradicts_answer(
     answer does not name while naming another; "more" against the answer's "less"; any figure
     asserted about something the source does not give (`unknown`)."""
     q, a = normalize(question), normalize(answer)
+    if _denied_outright(part, a):
+        return True  # "is the api live?", "how did meta kill llama": asked or asserted, it is "No"
     maker_asked = any(e.startswith("org:") for e in part.entities)  # "did openai make it?" is a claim too
     if not part.asserting and not _statement(part) and not maker_asked:
         return False
@@ -162,8 +165,6 @@ def contradicts_answer(
         return True
     if "same" in part.words and _DIFFERENT.search(a):
         return True  # "contemplating is the same as deep think, right?" against "differently"
-    if _denied_outright(part, a):
-        return True
     directions = {c.direction for c in part.claims if c.direction}
     said = f" {_QUANTIFIER.sub(' ', a)} "  # "more than ten times less" says less
     return ("more" in directions and " less " in said) or ("less" in directions and " more " in said)
@@ -173,12 +174,12 @@ def _denied_outright(part: Part, answer: str) -> bool:
     """Whether the answer negates what the part asserts: "the API is live, isn't it?" against
     "not available yet", "meta killed off llama" against "Llama continues"."""
     plain = f" {answer.replace('*', '')} "
-    negated = set(_NEGATED.findall(plain))
+    negated = set(_NEGATED.findall(plain)) if part.asks <= {"why"} else set()  # "when will it be out" asks
     for word in part.words:
         if negated & {word, *_SAME_AS.get(word, ())}:
             return True
         if any(f" {o}" in plain for o in _OPPOSITES.get(word, ())):
-            return True
+            return True  # "how did meta kill llama" takes it as given, as a claim would
     return False
 
 

@@ -54,6 +54,8 @@ UNNAMED_THRESHOLD = 0.6  # for a question that names nothing the knowledge base 
 ON_TOPIC_THRESHOLD = 0.4  # for a question that names the subject or its domain (the API, weights)
 TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is this close
 SUGGEST_THRESHOLD = 0.4
+#: Words that mark a claim ("…, right?", "¿verdad?", "kan"): what the claim is about is searched.
+_TAGS = frozenset({"right"})
 OVERVIEW_ENTRY = "what-is-muse-spark"
 SERIES_ENTRY = "first-muse-model"  # what Muse Spark is not: an update or a rename of Llama
 _FOLLOW_UP_DEPTH = 3
@@ -400,7 +402,7 @@ class Engine:
         bar is higher: a question that only sounds like the subject ("is the store open") must
         match an entry well to be answered from it."""
         stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
-        own = [*self._names(part), *(w for w in part.words if w not in stop)]  # "va a haber api": api
+        own = [*self._names(part), *(w for w in part.words if w not in stop and w not in _TAGS)]
         # The question as typed is searched too ("how many ppl will get it" is a phrasing as
         # typed, its canonical words are not; another language's, its translations); with
         # several parts, only the part's own words (the whole text would pull in the others).

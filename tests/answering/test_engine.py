@@ -738,3 +738,26 @@ def test_a_trigger_s_words_far_apart_do_not_make_an_unknown(engine: Engine) -> N
     answer = engine.lookup("tell our devs not to move our coding agents to spark yet, include the numbers")
     assert answer.subject != "contemplating-agent-count"
     assert "59.0" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("como a meta desistiu do llama, o que acontece com quem usa?", "Não"),
+        ("ya que meta mató a llama, qué pasa con los devs?", "No"),
+        ("karena meta sudah menghentikan llama, gimana nasib developer?", "Tidak"),
+        ("meta ne llama band kar diya kya?", "नहीं"),
+        ("la api ya está activa, no? cuál es la url", "No"),
+        ("a api já está no ar né?", "Não"),
+    ],
+)
+def test_a_claim_denied_in_other_words_is_corrected_in_every_language(
+    engine: Engine, question: str, no: str
+) -> None:
+    assert engine.lookup(question).text.split()[0] == no
+
+
+def test_asking_when_something_missing_comes_is_not_contradicted(engine: Engine) -> None:
+    answer = engine.lookup("when will the api be available?")
+    assert answer.subject == "api-release-date"
+    assert not answer.text.startswith("No")
