@@ -64,6 +64,9 @@ class LanguagePack(BaseModel):
     concepts: dict[str, list[str]] = Field(default_factory=dict)
     corrections: list[str] = Field(default_factory=list)
     suffixes: dict[str, str] = Field(default_factory=dict)
+    #: The canonical words that point back at the subject ("it"); Hindi "ye" is "this" and
+    #: "it" at once, so its pack adds "this".
+    pointers: list[str] = Field(default_factory=lambda: ["it", "its"])
 
 
 @functools.cache

@@ -35,6 +35,7 @@ class Phrasing:
         self._stop_cache: dict[str, frozenset[str]] = {}
         self._suffixes: dict[str, dict[str, Phrase]] = {}
         self._whole: dict[str, frozenset[str]] = {}  # words the pack knows as they are
+        self._pointers = {code: frozenset(pack.pointers) for code, pack in packs().items()}
         for code, pack in packs().items():
             table: dict[Phrase, Phrase] = {}
             opening: dict[Phrase, Phrase] = {}
@@ -100,6 +101,10 @@ class Phrasing:
                 if found is not None:
                     return length, found
         return None
+
+    def pointers(self, language: str) -> frozenset[str]:
+        """The canonical words that, in `language`, point back at the subject ("it", "its")."""
+        return self._pointers.get(language) or frozenset({"it", "its"})
 
     def stopwords(self, language: str) -> frozenset[str]:
         """Words that carry no meaning in a question, in this language and in English."""

@@ -150,8 +150,7 @@ class References:
         content = [w for w in part.words if w not in stop and not w.isdigit() and w not in MONTHS]
         known = [w in self._subject_words for w in content]
         others = set(part.unknown_names) - MONTHS
-        # Hindi "ye" is "this" and "it" at once: "ye open source hai kya" asks about it
-        pointers = {"it", "its", "this"} if language == "hi" else {"it", "its"}
+        pointers = self._phrasing.pointers(language)  # Hindi "ye open source hai kya": "ye" is it
         if set(part.words) & pointers:  # "what time is it in manila": not about it
             about = any(known) and not (others and not set(part.words) & DOMAIN_WORDS)
         elif set(part.words) & {"this", "that"}:  # "pra quantas pessoas isso vai chegar?": the subject
