@@ -56,6 +56,13 @@ _HASH_RANK = re.compile(
     r"(?:#|\b(?:number|no|nr|num)\.?)\s?(\d{1,2})\b(?![.,]\d)", re.IGNORECASE
 )  # "#2", "no. 1"
 _FRAGMENT_WORDS = 4
+#: Words that ask for the overview of what is named ("never heard of muse spark, what is it",
+#: "muse spark eli5"), canonical (the packs map their own words to these).
+_OVERVIEW_WORDS = frozenset(
+    {"about", "tell", "info", "information", "details", "summarize", "explain", "overview", "heard"}
+    | {"never", "trending", "hype", "thing", "know", "anything", "exactly", "saw", "seen", "basically"}
+    | {"quick", "brief", "short", "rundown", "lowdown", "gist"}
+)
 _PRESUPPOSING = frozenset({("since",), ("given",), ("because",)})
 
 
@@ -329,7 +336,7 @@ class Parser:
 
     def _substantive(self, words: tuple[str, ...]) -> bool:
         """Words beyond names and question words: "tell me about opus" has none."""
-        stop = self._no_meaning | {"about", "tell", "info", "information", "details"}
+        stop = self._no_meaning | _OVERVIEW_WORDS
         return any(w not in stop and w not in QUESTION_WORDS for w in words)
 
     def _claims(self, toks: list[Token], part: Part) -> tuple[Claim, ...]:

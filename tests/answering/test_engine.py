@@ -761,3 +761,15 @@ def test_asking_when_something_missing_comes_is_not_contradicted(engine: Engine)
     answer = engine.lookup("when will the api be available?")
     assert answer.subject == "api-release-date"
     assert not answer.text.startswith("No")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "never heard of muse spark, what is it",
+        "muse spark ELI5",
+        "saw muse spark trending, what's that about",
+    ],
+)
+def test_asking_for_the_gist_of_the_model_gets_the_overview(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).subject == "what-is-muse-spark"
