@@ -137,9 +137,13 @@ class CuratedUnknowns:
     def _read(self, phrase: str, language: str) -> Trigger:
         stop = self.parser.stopwords(language)
         words = self.parser.canonical(phrase, language, names=False)
+        typed = tokens(phrase)
+        read = self.parser.in_order(phrase, language)
+        if len(typed) == 1 and read != typed:
+            read = typed  # "flops" read as "compute" would hold every question about compute
         return Trigger(
-            typed=f" {' '.join(tokens(phrase))} ",
-            in_order=f" {' '.join(self.parser.in_order(phrase, language))} ",
+            typed=f" {' '.join(typed)} ",
+            in_order=f" {' '.join(read)} ",
             words=frozenset(w for w in words if w not in stop or w in _ASKING),
             names=self.parser.names_in(phrase, language),
         )

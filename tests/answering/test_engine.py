@@ -708,7 +708,7 @@ def test_an_aside_after_a_claim_adds_no_answer_of_its_own(engine: Engine) -> Non
     answer = engine.lookup("Muse Spark came out on March 8, 2026 — my editor insists. Can you confirm?")
     assert answer.text.startswith("No")
     assert "April 8, 2026" in answer.text
-    assert answer.subject == "what-is-muse-spark"
+    assert "," not in answer.subject  # one answer, to the claim
 
 
 def test_which_is_better_overall_weighs_every_benchmark(engine: Engine) -> None:
@@ -773,3 +773,17 @@ def test_asking_when_something_missing_comes_is_not_contradicted(engine: Engine)
 )
 def test_asking_for_the_gist_of_the_model_gets_the_overview(engine: Engine, question: str) -> None:
     assert engine.lookup(question).subject == "what-is-muse-spark"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "es verdad q muse spark gasta 10 veces menos computo q llama 4 maverick",
+        "a eficiência de computo é real?",
+    ],
+)
+def test_a_question_about_the_compute_claim_is_not_the_missing_training_compute(
+    engine: Engine, question: str
+) -> None:
+    """The one-word trigger "flops" means compute, but not every word for compute is "flops"."""
+    assert engine.lookup(question).subject == "compute-efficiency"
