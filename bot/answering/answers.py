@@ -148,6 +148,26 @@ class Answerers:
             result.to_markdown(say), "compare", result.source_ids, ",".join(models), result, result.title
         )
 
+    def scorecard(self, model_id: str, say: Speaker) -> Piece:
+        """ "muse spark score?": each figure the source gives the model, with its mode, in one
+        line (a table of one column would say less, in more space)."""
+        model = self.kb.models[model_id]
+        found = [(b, s) for b in self.kb.benchmarks.values() if (s := b.score_for(model_id)) is not None]
+        figures = say.join(
+            [
+                f"{b.short_name or b.name} **{figure(b, s.value, say)}**"
+                + (f" ({s.mode})" if _shows_mode(model, s) else "")
+                for b, s in found
+            ]
+        )
+        sources = sorted({b.source for b, _ in found})
+        return Piece(
+            say(texts.SCORECARD, model=model.name, figures=figures),
+            sources=sources,
+            subject=",".join(b.id for b, _ in found),
+            title=model.name,
+        )
+
     def verdict(self, part: Part, say: Speaker) -> Piece:
         """Which is better, from the figures that exist for both (on the named benchmarks, if any)."""
         pair = [*dict.fromkeys([*part.models, self.kb.subject])][:2]

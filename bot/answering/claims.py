@@ -35,6 +35,7 @@ _OPPOSITES = {
     "abandoned": ("continues", "not going away"),
     "discontinued": ("continues", "not going away"),
 }
+_MODES = frozenset({"contemplating", "thinking"})
 _NUMBER_WORDS = {
     "one": 1,
     "two": 2,
@@ -65,6 +66,8 @@ def false_figure_claim(kb: KnowledgeBase, part: Part, default_model: str) -> boo
     if not part.benchmarks:
         return any(c.everywhere and not _first_everywhere(kb, c.model or default_model) for c in part.claims)
     models = list(part.models) or [default_model]
+    if part.asserting and _wrong_mode(kb, part, models[0]):
+        return True
     for claim in part.claims:
         if claim.value is None and (not part.models or part.asks & {"who", "which"}):
             continue  # "who is first on hle", "who's number 1 then?" ask, they do not claim
@@ -72,6 +75,18 @@ def false_figure_claim(kb: KnowledgeBase, part: Part, default_model: str) -> boo
             if _denied(kb.benchmarks[bench_id], models, claim):
                 return True
     return False
+
+
+def _wrong_mode(kb: KnowledgeBase, part: Part, model: str) -> bool:
+    """ "that 42.5 on arc agi 2 was in contemplating mode, right?": the figure is Thinking's.
+    True when the part names a mode and each named benchmark gives the model's figure in
+    another one."""
+    named = {w for w in part.words if w in _MODES} | {
+        e.removesuffix("-mode") for e in part.entities if e.removesuffix("-mode") in _MODES
+    }
+    scores = [kb.benchmarks[b].score_for(model) for b in part.benchmarks]
+    modes = {s.mode.lower() for s in scores if s is not None and s.mode}
+    return bool(named and modes) and not named & modes
 
 
 def _first_everywhere(kb: KnowledgeBase, model: str) -> bool:

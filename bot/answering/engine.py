@@ -36,7 +36,7 @@ from bot.answering.prompt import build_messages, relevant_source_ids
 from bot.answering.query import Intent, Part, Query
 from bot.answering.retrieval import CuratedRetriever, Retriever
 from bot.answering.unknowns import CuratedUnknowns
-from bot.answering.vocabulary import DOMAIN_WORDS
+from bot.answering.vocabulary import DOMAIN_WORDS, REFERRING
 from bot.answering.words import Speller, tokens
 from bot.i18n import Speaker, speaker
 from bot.knowledge import Entry, KnowledgeBase
@@ -54,6 +54,10 @@ UNNAMED_THRESHOLD = 0.6  # for a question that names nothing the knowledge base 
 ON_TOPIC_THRESHOLD = 0.4  # for a question that names the subject or its domain (the API, weights)
 TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is this close
 SUGGEST_THRESHOLD = 0.4
+#: Words too common to make two parts about the same thing.
+_VAGUE = frozenset(
+    {"what", "how", "is", "it", "its", "good", "better", "when", "who", "why", "which", "where"}
+)
 #: Words that mark a claim ("…, right?", "¿verdad?", "kan"): what the claim is about is searched.
 _TAGS = frozenset({"right"})
 OVERVIEW_ENTRY = "what-is-muse-spark"
@@ -241,8 +245,8 @@ class Engine:
         if intents <= {Intent.THANKS}:
             return Answer(say(texts.YOU_ARE_WELCOME), "fallback", subject="greeting", language=say.language)
         pieces: list[Piece] = []
-        for part in query.parts:
-            if pieces and pieces[-1].unknown and self._continues(part, query.language):
+        for i, part in enumerate(query.parts):
+            if pieces and pieces[-1].unknown and self._continues(part, query.parts[i - 1], query.language):
                 continue  # "what's its context window? 1M like gemini?": the same missing thing
             if pieces and self._aside(part, query.language):
                 continue  # "… — my editor insists. can you confirm?": nothing more to answer
@@ -268,12 +272,19 @@ class Engine:
             return False
         return not any(self.parser.knows(w, language) for w in part.content(self.parser.stopwords(language)))
 
-    def _continues(self, part: Part, language: str) -> bool:
+    def _continues(self, part: Part, before: Part, language: str) -> bool:
         """Whether a part only goes on about the one before it: a fact with no benchmark, no
-        question word of its own and at most two words that mean anything ("é 1M tipo o gemini?")."""
+        question word of its own and at most two words that mean anything ("é 1M tipo o gemini?");
+        or a part that names nothing and speaks of the same thing ("bisa bahasa indonesia gak?
+        bagus gak bahasanya": its language)."""
         own_question = part.asks - {"how"}  # "como" is also "like": "1M como gemini?"
-        meaning = part.content(self.parser.stopwords(language))
-        return part.intent is Intent.FACT and not part.benchmarks and not own_question and len(meaning) <= 2
+        stop = self.parser.stopwords(language)
+        meaning = part.content(stop)
+        if part.benchmarks:
+            return False
+        if self._bare(part, language) and set(meaning) & set(before.content(stop)) - _VAGUE:
+            return True
+        return part.intent is Intent.FACT and not own_question and len(meaning) <= 2
 
     def _part(self, part: Part, query: Query, say: Speaker) -> Piece | None:
         a = self.answerers
@@ -297,7 +308,7 @@ class Engine:
         if part.other_versions:
             return a.not_in_source(say.join(list(part.other_versions)), say, model=True)
         if part.intent is Intent.SCORE and not part.benchmarks:
-            return self._model_figures(part, say)
+            return self._model_figures(part, query, say)
         structured = {
             Intent.SCORE: a.score,
             Intent.RANK: a.rank,
@@ -351,10 +362,14 @@ class Engine:
         found = self.kb.entries.get(piece.subject) or self.kb.unknowns.get(piece.subject)
         return found.answer if found is not None else piece.text
 
-    def _model_figures(self, part: Part, say: Speaker) -> Piece:
-        """ "claude scores?", "charxiv score muse spark": the model's figures, or no such benchmark."""
+    def _model_figures(self, part: Part, query: Query, say: Speaker) -> Piece:
+        """ "claude scores?", "charxiv score muse spark": the model's figures, or no such benchmark.
+        "what will it do on them" after a question about the glasses points back, not at figures."""
         if part.unknown_names:
             return self.answerers.not_in_source(" ".join(part.unknown_names), say, benchmark=True)
+        points_back = query.follows and set(part.words) & (REFERRING - {"it", "its"})
+        if set(part.models) <= {self.kb.subject} and not points_back:
+            return self.answerers.scorecard(self.kb.subject, say)
         return self.answerers.compare(part, say)
 
     def _fact(self, part: Part, query: Query, say: Speaker) -> Piece | None:
@@ -406,7 +421,9 @@ class Engine:
         # The question as typed is searched too ("how many ppl will get it" is a phrasing as
         # typed, its canonical words are not; another language's, its translations); with
         # several parts, only the part's own words (the whole text would pull in the others).
-        typed = [query.text] if len(query.parts) == 1 else []
+        # A maker named ("dari google?") is who the question credits, not what it is about.
+        maker = any(e.startswith("org:") for e in part.entities)
+        typed = [query.text] if len(query.parts) == 1 and not maker else []
         text = " ".join([*own, *own, *part.context, *typed])
         owned = [e for n in part.entities if n in self.kb.entities for e in self.kb.entities[n].entries]
         if owned:

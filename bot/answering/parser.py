@@ -63,6 +63,8 @@ _OVERVIEW_WORDS = frozenset(
     | {"never", "trending", "hype", "thing", "know", "anything", "exactly", "saw", "seen", "basically"}
     | {"quick", "brief", "short", "rundown", "lowdown", "gist"}
 )
+_OF = frozenset({"of", "from", "by", "de", "do", "da", "del", "dari", "oleh", "punya"})
+_OF_AFTER = frozenset({"ka", "ki", "ke", "का", "की", "के"})  # Hindi: "google ka" is "of google"
 _PRESUPPOSING = frozenset({("since",), ("given",), ("because",)})
 
 
@@ -220,6 +222,8 @@ class Parser:
     def _part(self, toks: list[Token], language: str) -> Part:
         words = tuple(t.word for t in toks if not t.kind)
         made = "made" in words
+        if not made and any(self._belongs(toks, i) for i, t in enumerate(toks) if self._is_vendor(t)):
+            made, words = True, (*words, "made")  # "es de openai?" asks who made it
         models = _ordered(
             t.ident
             for i, t in enumerate(toks)
@@ -268,6 +272,13 @@ class Parser:
 
     def _is_vendor(self, tok: Token) -> bool:
         return tok.surface in self._vendor or tok.surface.removesuffix("s") in self._vendor
+
+    def _belongs(self, toks: list[Token], i: int) -> bool:
+        """ "muse spark es de openai?", "is spark from google?": a maker's name after "of" or
+        "from", with the bot's subject named before it, asks who made the subject."""
+        subject_before = any(t.ident == self._default_model for t in toks[:i])
+        of = (i > 0 and toks[i - 1].word in _OF) or (i + 1 < len(toks) and toks[i + 1].word in _OF_AFTER)
+        return subject_before and of and not self._qualifies(toks, i)
 
     @staticmethod
     def _qualifies(toks: list[Token], i: int) -> bool:

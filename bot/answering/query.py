@@ -82,7 +82,8 @@ class Part:
         With `topic` False the part asks something of its own ("when was it released?" after
         a figure): it takes only whom the earlier part was about, the first one named ("it").
         With `models` False ("so who's best?") it asks among all models, not the earlier ones."""
-        figures = earlier.intent in _FIGURE_INTENTS and topic
+        # "… and their scores each?": a part that asks for figures keeps the earlier benchmark
+        figures = earlier.intent in _FIGURE_INTENTS and (topic or self.intent is Intent.SCORE)
         borrowed = (earlier.models if topic else earlier.models[:1]) if models else ()
         models_ = self.models or borrowed
         benchmarks = self.benchmarks or (

@@ -787,3 +787,54 @@ def test_a_question_about_the_compute_claim_is_not_the_missing_training_compute(
 ) -> None:
     """The one-word trigger "flops" means compute, but not every word for compute is "flops"."""
     assert engine.lookup(question).subject == "compute-efficiency"
+
+
+def test_a_figure_credited_to_the_wrong_mode_is_corrected(engine: Engine) -> None:
+    answer = engine.lookup("aquele 42.5 do muse spark no ARC-AGI 2 foi no modo Contemplating ne")
+    assert answer.text.startswith("Não")
+    assert "Thinking" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "figure"),
+    [("muse spark score?", "en", "50.2"), ("cuales son los numeros de muse spark", "es", "42,8")],
+)
+def test_the_subjects_scores_without_a_benchmark_are_all_its_figures(
+    engine: Engine, question: str, language: str, figure: str
+) -> None:
+    answer = engine.lookup(question, language=language)
+    assert figure in answer.text
+    assert all(b in answer.subject.split(",") for b in ("hle", "arc-agi-2", "terminal-bench-2"))
+
+
+def test_a_later_part_asking_for_scores_keeps_the_benchmark(engine: Engine) -> None:
+    answer = _ask(
+        engine,
+        "siapa aja yg di atasnya? skornya brp masing2",
+        "nilai muse spark di Artificial Analysis Intelligence Index v4 brp?",
+    )
+    assert answer.subject == "aa-index-v4"
+    assert "57" in answer.text and "53" in answer.text
+
+
+def test_a_second_part_about_the_same_missing_thing_adds_nothing(engine: Engine) -> None:
+    answer = engine.lookup("muse spark bisa bahasa indonesia gak? bagus gak bahasanya")
+    assert answer.subject == "languages"
+    assert not re.search(r"\d\d[.,]\d", answer.text)
+
+
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("o muse spark foi feito pelo google deepmind ne?", "Não"),
+        ("muse spark es de openai?", "No"),
+        ("muse spark dari google ya?", "Tidak"),
+        ("muse spark google ka hai?", "नहीं"),
+    ],
+)
+def test_crediting_another_maker_is_corrected_in_every_language(
+    engine: Engine, question: str, no: str
+) -> None:
+    answer = engine.lookup(question)
+    assert answer.text.split()[0] == no
+    assert "Meta Superintelligence Labs" in answer.text
