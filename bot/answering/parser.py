@@ -63,6 +63,9 @@ _OVERVIEW_WORDS = frozenset(
     | {"never", "trending", "hype", "thing", "know", "anything", "exactly", "saw", "seen", "basically"}
     | {"quick", "brief", "short", "rundown", "lowdown", "gist"}
 )
+#: Hindi marks whom a verb acts on ("ko") and what a thing is compared with ("se").
+_OBJECT_MARKERS = frozenset({"ko", "se", "को", "से"})
+_AI_WORDS = frozenset({"model", "models", "llm", "llms", "chatbot", "assistant", "bot"})
 _OF = frozenset({"of", "from", "by", "de", "do", "da", "del", "dari", "oleh", "punya"})
 _OF_AFTER = frozenset({"ka", "ki", "ke", "का", "की", "के"})  # Hindi: "google ka" is "of google"
 _PRESUPPOSING = frozenset({("since",), ("given",), ("because",)})
@@ -255,6 +258,8 @@ class Parser:
             said=tuple(w for t in toks for w in t.word.split()),
             other_versions=tuple(t.surface for t in toks if t.kind == "other-version"),
         )
+        if topic_only and self._about_something_else(part, language):
+            part = replace(part, benchmarks=(), topic_only=False)  # "a good laptop for coding?"
         part = replace(
             part,
             intent=self._intent(part, words),
@@ -269,6 +274,18 @@ class Parser:
             later = tuple(t.surface for t in toks if t.kind == "entity" and t.surface[-1:].isdigit())
             part = replace(part, other_versions=(*part.other_versions, *later))
         return replace(part, fragment=self._is_fragment(part, stop))
+
+    def _about_something_else(self, part: Part, language: str) -> bool:
+        """ "anyone recommend a good laptop for coding?": a field's word ("coding") with no model,
+        no AI word and a thing the knowledge base never speaks of ("laptop") asks about that
+        thing, not about the benchmark of the field."""
+        about_it = self._phrasing.pointers(language)  # "can it make images, like sora?": it
+        if part.models or part.entities or set(part.words) & (DOMAIN_WORDS | _AI_WORDS | about_it):
+            return False
+        stop = self._phrasing.stopwords(language) | QUESTION_WORDS
+        return any(
+            w.isalpha() and len(w) > 2 and w not in stop and not self.knows(w, language) for w in part.words
+        )
 
     def _is_vendor(self, tok: Token) -> bool:
         return tok.surface in self._vendor or tok.surface.removesuffix("s") in self._vendor
@@ -389,6 +406,12 @@ class Parser:
             return Claim(leader=first, behind=second)
         if between & {"worse", "last"}:
             return Claim(leader=second, behind=first)
+        after = {t.word for t in toks[j + 1 :]}
+        if after & {"better", "first"}:  # Hindi puts the verb last: "X ne Y ko hara diya"
+            marked = [m for k, m in models if k + 1 < len(toks) and toks[k + 1].word in _OBJECT_MARKERS]
+            if marked:
+                behind = marked[0]
+                return Claim(leader=first if behind == second else second, behind=behind)
         return None
 
     def _unknown_names(self, words: tuple[str, ...], stop: frozenset[str]) -> tuple[str, ...]:

@@ -838,3 +838,38 @@ def test_crediting_another_maker_is_corrected_in_every_language(
     answer = engine.lookup(question)
     assert answer.text.split()[0] == no
     assert "Meta Superintelligence Labs" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("HLE me gpt 5.4 pro ne muse spark ko hara diya na?", "नहीं"),
+        ("Terminal-Bench 2.0 में Muse Spark ने GPT-5.4 को पीछे छोड़ दिया, है ना?", "नहीं"),
+    ],
+)
+def test_a_lead_claimed_with_the_verb_last_is_read_and_corrected(
+    engine: Engine, question: str, no: str
+) -> None:
+    """Hindi marks who beat whom ("ne", "ko") and says the verb last."""
+    assert engine.lookup(question).text.split()[0] == no
+
+
+def test_a_true_lead_claimed_with_the_verb_last_is_not_corrected(engine: Engine) -> None:
+    assert not engine.lookup("HLE me muse spark ne gpt 5.4 pro ko hara diya na?").text.startswith("नहीं")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "anyone recommend a good laptop for coding under 5k?",
+        "galera alguem indica notebook bom pra programar ate 5k?",
+    ],
+)
+def test_a_field_word_about_something_else_is_not_a_benchmark_question(engine: Engine, question: str) -> None:
+    answer = engine.lookup(question)
+    assert answer.route == "fallback"
+    assert not re.search(r"\d\d[.,]\d", answer.text)
+
+
+def test_a_field_word_with_an_ai_word_is_still_the_benchmark(engine: Engine) -> None:
+    assert engine.lookup("which model is best for coding?").subject == "terminal-bench-2"
