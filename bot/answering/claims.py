@@ -34,7 +34,9 @@ _OPPOSITES = {
     "dead": ("continues", "not going away"),
     "abandoned": ("continues", "not going away"),
     "discontinued": ("continues", "not going away"),
+    "open": ("closed",),  # "it's open source like llama, right?" against "closed"
 }
+_NEGATIONS = frozenset({"not", "no", "never", "isnt", "arent", "wont", "cant"})
 _MODES = frozenset({"contemplating", "thinking"})
 _NUMBER_WORDS = {
     "one": 1,
@@ -190,10 +192,14 @@ def _denied_outright(part: Part, answer: str) -> bool:
     "not available yet", "meta killed off llama" against "Llama continues"."""
     plain = f" {answer.replace('*', '')} "
     negated = set(_NEGATED.findall(plain)) if part.asks <= {"why"} else set()  # "when will it be out" asks
-    for word in part.words:
+    words = set(part.words)
+    for word in words:
         if negated & {word, *_SAME_AS.get(word, ())}:
             return True
-        if any(f" {o}" in plain for o in _OPPOSITES.get(word, ())):
+        opposites = _OPPOSITES.get(word, ())
+        if words & {*opposites, *_NEGATIONS}:
+            continue  # "is it open or closed?", "why isn't it open?": nothing asserted
+        if any(f" {o}" in plain for o in opposites):
             return True  # "how did meta kill llama" takes it as given, as a claim would
     return False
 

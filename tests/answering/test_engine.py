@@ -873,3 +873,18 @@ def test_a_field_word_about_something_else_is_not_a_benchmark_question(engine: E
 
 def test_a_field_word_with_an_ai_word_is_still_the_benchmark(engine: Engine) -> None:
     assert engine.lookup("which model is best for coding?").subject == "terminal-bench-2"
+
+
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("mantap, muse spark open source kyk llama kan, mau gw fine-tune sendiri di server kantor", "Tidak"),
+        ("Muse Spark भी Llama की तरह open-weight है, तो मैं इसे अपने लैपटॉप पर लोकल चला लूँगा।", "नहीं"),
+    ],
+)
+def test_calling_it_open_is_corrected(engine: Engine, question: str, no: str) -> None:
+    assert engine.lookup(question).text.split()[0] == no
+
+
+def test_asking_whether_it_is_open_or_closed_claims_nothing(engine: Engine) -> None:
+    assert not engine.lookup("is it open or closed?").text.startswith("No —")
