@@ -130,7 +130,7 @@ class CuratedRetriever:
         if among:
             candidates = [(e, 0.0) for e in self._entries if e.id in among]
         else:
-            candidates = reading.index.query(meaningful, limit=max(limit, 8))
+            candidates = reading.index.query(meaningful, limit=max(limit, _CANDIDATES))
         entries = [e for e, _ in candidates]
         similar = self._similarity(text, entries, language)
         hits = [Hit(e, 0.5 * reading.coverage(e, meaningful) + 0.5 * similar[e.id]) for e in entries]
@@ -179,6 +179,9 @@ class CuratedRetriever:
         return [*by_language.get("en", []), *(by_language.get(language, []) if language != "en" else [])]
 
 
+#: How many BM25 candidates the phrasing match re-ranks: an exact phrasing of an entry whose
+#: prose says little of the question's rarer words must still be among them.
+_CANDIDATES = 12
 _ALL = "*"  # the reading for a question of unknown language: every language's text
 
 
