@@ -37,6 +37,7 @@ class Turn:
 
     role: Literal["user", "assistant"]
     text: str
+    language: str | None = None  # an answer's: the language its question was read in
 
 
 @dataclass

@@ -180,11 +180,14 @@ class Engine:
     ) -> Query:
         """The question as a typed query, a follow-up read against the chat's earlier questions.
         In a `shared` chat (a group) the earlier questions still give a follow-up its subject,
-        but not its language: "e o claude?" after someone's Hindi question is Portuguese."""
-        earlier = [t.text for t in history if t.role == "user"][-_FOLLOW_UP_DEPTH:]
+        but not its language: "e o claude?" after someone's Hindi question is Portuguese. In a
+        private chat an earlier question is read in the language the bot answered it in, so a
+        run of short follow-ups ("e o gemini?", "e no arc agi 2?") stays in that language."""
+        earlier = _asked_and_answered(history)[-_FOLLOW_UP_DEPTH:]
         previous: Query | None = None
-        for text in earlier:
-            previous = self.parser.parse(text, previous=previous, hint=hint, language=language)
+        for text, answered_in in earlier:
+            read_in = language or (None if shared else answered_in)
+            previous = self.parser.parse(text, previous=previous, hint=hint, language=read_in)
         said = next((t.text for t in reversed(history) if t.role == "assistant"), "")
         referents = self._people_in(said)
         query = self.parser.parse(
@@ -460,3 +463,14 @@ class Engine:
             w for b in part.topics if b not in part.benchmarks for w in self.kb.benchmarks[b].topic_words[:1]
         ]
         return found
+
+
+def _asked_and_answered(history: Sequence[Turn]) -> list[tuple[str, str | None]]:
+    """Each earlier question with the language the bot answered it in (None: not known)."""
+    found: list[tuple[str, str | None]] = []
+    for i, turn in enumerate(history):
+        if turn.role != "user":
+            continue
+        reply = history[i + 1] if i + 1 < len(history) and history[i + 1].role == "assistant" else None
+        found.append((turn.text, reply.language if reply is not None else None))
+    return found

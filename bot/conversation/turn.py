@@ -226,7 +226,9 @@ class Conversation:
         remember: bool = True,
     ) -> Reply:
         if remember and answer.subject != "greeting":
-            self.store.remember(asker.chat_id, text, answer.text, thread_id=asker.thread_id)
+            self.store.remember(
+                asker.chat_id, text, answer.text, thread_id=asker.thread_id, language=answer.language
+            )
         self._count(answer, started)
         return Reply(answer, notices)
 
@@ -282,7 +284,9 @@ class Conversation:
         if answer.error:
             self.metrics.errors.labels(f"llm_{answer.error}").inc()
         else:  # "the model is busy" is not something to show the model next time
-            self.store.remember(asker.chat_id, text, answer.text, thread_id=asker.thread_id)
+            self.store.remember(
+                asker.chat_id, text, answer.text, thread_id=asker.thread_id, language=answer.language
+            )
         self._count(answer, started)
 
     # -- contemplation ------------------------------------------------------------------------

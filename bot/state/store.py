@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS turns (
     thread_id INTEGER NOT NULL DEFAULT 0,
     role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
     text TEXT NOT NULL,
-    at REAL NOT NULL
+    at REAL NOT NULL,
+    language TEXT
 );
 CREATE TABLE IF NOT EXISTS inbox (
     update_id INTEGER PRIMARY KEY,
@@ -68,6 +69,8 @@ class Store:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(turns)")}
         if "thread_id" not in columns:  # before history was kept per forum topic
             self._db.execute("ALTER TABLE turns ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0")
+        if "language" not in columns:  # before a reply's language was kept with it
+            self._db.execute("ALTER TABLE turns ADD COLUMN language TEXT")
         self._db.execute("DROP INDEX IF EXISTS turns_by_chat")
         self._db.execute("CREATE INDEX IF NOT EXISTS turns_by_topic ON turns (chat_id, thread_id, id)")
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -105,20 +108,32 @@ class Store:
         """The last `turns` exchanges of this chat (or forum topic), 2 rows each, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT role, text FROM turns WHERE chat_id = ? AND thread_id = ? ORDER BY id DESC LIMIT ?",
+                "SELECT role, text, language FROM turns WHERE chat_id = ? AND thread_id = ? "
+                "ORDER BY id DESC LIMIT ?",
                 (chat_id, thread_id or 0, 2 * max(0, turns)),  # a negative LIMIT means "no limit"
             ).fetchall()
-        return [Turn(role, text) for role, text in reversed(rows)]
+        return [Turn(role, text, language) for role, text, language in reversed(rows)]
 
-    def remember(self, chat_id: int, question: str, answer: str, *, thread_id: int | None = None) -> None:
+    def remember(
+        self,
+        chat_id: int,
+        question: str,
+        answer: str,
+        *,
+        thread_id: int | None = None,
+        language: str | None = None,
+    ) -> None:
+        """Keep one exchange; `language` is the one the answer was written in (how the question
+        was read), so a run of short follow-ups is read in it too."""
         now, topic = time.time(), thread_id or 0
         rows = [
-            (chat_id, topic, "user", question[:_MAX_TURN_CHARS], now),
-            (chat_id, topic, "assistant", answer[:_MAX_TURN_CHARS], now),
+            (chat_id, topic, "user", question[:_MAX_TURN_CHARS], now, None),
+            (chat_id, topic, "assistant", answer[:_MAX_TURN_CHARS], now, language),
         ]
         with self._lock, self._transaction():
             self._db.executemany(
-                "INSERT INTO turns (chat_id, thread_id, role, text, at) VALUES (?, ?, ?, ?, ?)", rows
+                "INSERT INTO turns (chat_id, thread_id, role, text, at, language) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
             )
             self._db.execute(
                 "DELETE FROM turns WHERE chat_id = ? AND thread_id = ? AND id NOT IN "

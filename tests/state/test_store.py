@@ -194,3 +194,26 @@ def test_a_failed_write_leaves_the_store_usable(tmp_path: Path) -> None:
         assert store.history(1, turns=1) == [Turn("user", "q"), Turn("assistant", "a")]
     finally:
         store.close()
+
+
+def test_an_old_history_without_languages_is_read_and_kept(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE turns (id INTEGER PRIMARY KEY AUTOINCREMENT, chat_id INTEGER NOT NULL, "
+        "thread_id INTEGER NOT NULL DEFAULT 0, role TEXT NOT NULL, text TEXT NOT NULL, at REAL NOT NULL)"
+    )
+    db.execute("INSERT INTO turns (chat_id, role, text, at) VALUES (1, 'user', 'cuándo salió', 1.0)")
+    db.execute("INSERT INTO turns (chat_id, role, text, at) VALUES (1, 'assistant', 'El 8 de abril', 1.0)")
+    db.commit()
+    db.close()
+    store = Store(path)
+    try:
+        store.remember(1, "y quién lo hizo", "Meta Superintelligence Labs", language="es")
+        history = store.history(1, turns=5)
+        assert [(t.text, t.language) for t in history if t.role == "assistant"] == [
+            ("El 8 de abril", None),
+            ("Meta Superintelligence Labs", "es"),
+        ]
+    finally:
+        store.close()

@@ -285,3 +285,21 @@ async def test_user_typed_formatting_is_echoed_as_plain_text(bot: FakeBotAPI) ->
         assert f"Unknown model '{name}'" in _text(reply), _text(reply)
         kinds = {e["type"] for e in reply.get("entities", [])}
         assert not kinds & {"text_link", "text_mention", "bold", "italic", "strikethrough"}, (name, kinds)
+
+
+async def test_a_run_of_short_follow_ups_stays_in_the_chats_language(bot: FakeBotAPI) -> None:
+    """A Portuguese chat on a phone set to English: "e no arc agi 2?" four questions later is
+    still Portuguese (the earlier questions are read in the language they were answered in)."""
+    questions = [
+        "quanto o muse spark tirou no HLE",
+        "e o claude?",
+        "e o gemini?",
+        "e o gpt 5.4?",
+        "e no arc agi 2?",
+    ]
+    for n, question in enumerate(questions, start=1):
+        bot.message(USER, question)
+        replies = await bot.wait_for_messages(USER, n)
+    last = _text(replies[-1])
+    assert "76,1" in last  # GPT-5.4 on ARC-AGI 2, with the Portuguese decimal comma
+    assert " tem " in f" {last} " or " atrás " in f" {last} "
