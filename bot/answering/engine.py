@@ -140,13 +140,22 @@ class Engine:
         language_hint: str | None = None,
         language: str | None = None,
         shared: bool = False,
+        language_from: str | None = None,
     ) -> Answer | ForModel:
         """The routing rule, in one place: an exact answer from the knowledge base, or a task for
         the model. Images and `force_model` (`/ask`) always go to the model; so do tasks and
         questions the knowledge base cannot answer, when a model is configured. `shared`: a
-        group chat, where the previous question may be someone else's (see `understand`)."""
+        group chat, where the previous question may be someone else's (see `understand`).
+        `language_from`: the asker's own words, when the question also quotes someone else's."""
         question = question.strip()[:MAX_QUESTION_CHARS]
-        query = self.understand(question, history, hint=language_hint, language=language, shared=shared)
+        query = self.understand(
+            question,
+            history,
+            hint=language_hint,
+            language=language,
+            shared=shared,
+            language_from=language_from,
+        )
         found = self._lookup(query)
         exact = found.route != "fallback" or found.subject == "greeting"
         if not force_model and not images and exact and not query.task:
@@ -177,6 +186,7 @@ class Engine:
         hint: str | None = None,
         language: str | None = None,
         shared: bool = False,
+        language_from: str | None = None,
     ) -> Query:
         """The question as a typed query, a follow-up read against the chat's earlier questions.
         In a `shared` chat (a group) the earlier questions still give a follow-up its subject,
@@ -197,6 +207,7 @@ class Engine:
             referents=referents,
             language=language,
             own_language=shared,
+            language_from=language_from,
         )
         return replace(query, follows=self.followups.said(history)) if previous is not None else query
 

@@ -118,14 +118,19 @@ class Parser:
         referents: tuple[str, ...] = (),
         language: str | None = None,
         own_language: bool = False,
+        language_from: str | None = None,
     ) -> Query:
         """The message as a query; `previous` is the chat's last question (for follow-ups),
         `hint` the client's language code, `referents` the people the last answer named (whom
         "he" or "she" means), `language` one the chat has pinned (then nothing is detected).
         With `own_language`, the previous question's language does not count (it may be
-        someone else's): the asker's client language comes first."""
+        someone else's): the asker's client language comes first. `language_from`: the words
+        the language is read from, when the text also quotes someone else's message."""
         before = previous.language if previous is not None and not own_language else None
-        language = language or detect(text, names=self._name_words, previous=before, hint=hint).language
+        language = (
+            language
+            or detect(language_from or text, names=self._name_words, previous=before, hint=hint).language
+        )
         parts: list[Part] = []
         for sentence in _SENTENCE.split(_HASH_RANK.sub(r" rank \1 ", _TLDR.sub(" tldr ", text))):
             for tokens_ in split(clauses(sentence, lambda c: self._tokens(c, language))):

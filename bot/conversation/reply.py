@@ -53,13 +53,16 @@ class Question:
 
     `images` are pictures for a model that sees them; `unseen` counts pictures that came with
     the message but were not fetched, since nothing here can look at them (the words are then
-    answered, with a note that the picture was not looked at)."""
+    answered, with a note that the picture was not looked at). `own` is the asker's own words
+    when `text` also holds a message they replied to: the reply's language is read from them
+    ("@bot ¿es cierto?" under a Hindi claim is Spanish)."""
 
     text: str
     asker: Asker
     images: tuple[ImagePart, ...] = ()
     force: Literal["model", "contemplate"] | None = None
     unseen: int = 0
+    own: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "text", readable(self.text))

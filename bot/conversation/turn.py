@@ -156,6 +156,7 @@ class Conversation:
             language_hint=question.asker.language,
             language=pinned,
             shared=not question.asker.private,
+            language_from=question.own,
         )
         if not isinstance(decision, ForModel):
             if opening:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answering.engine import Engine
 from bot.answering.language import detect, packs
 from bot.answering.words import normalize
 
@@ -60,3 +61,16 @@ def test_a_clear_switch_of_language_is_followed() -> None:
 def test_a_pasted_link_or_handle_does_not_change_the_language(text: str) -> None:
     """A link's path ("/a/o/que") or an @handle holds words of no language the asker speaks."""
     assert detect(text, hint="en").language == "en"
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ('leí "Muse Spark is the best model for health questions", es verdad?', "es"),
+        ('vi no twitter: "Muse Spark scored 76.5 on ARC-AGI 2". isso procede?', "pt"),
+    ],
+)
+def test_a_quotation_in_another_language_does_not_decide_the_reply(
+    engine: Engine, question: str, language: str
+) -> None:
+    assert engine.lookup(question, language_hint="en").language == language

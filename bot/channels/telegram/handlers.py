@@ -24,7 +24,13 @@ from bot.answering.words import verbatim
 from bot.channels.telegram import delivery, replies
 from bot.channels.telegram.context import Context
 from bot.channels.telegram.delivery import Target, topic_of
-from bot.channels.telegram.parse import addressed, asker_of, command_for_bot, question_text
+from bot.channels.telegram.parse import (
+    addressed,
+    asker_of,
+    command_for_bot,
+    question_text,
+    words_beside_reply,
+)
 from bot.channels.telegram.pictures import Album, download, picture_of
 from bot.channels.telegram.render import render_messages
 from bot.conversation import Asker, Question, Reply
@@ -49,7 +55,8 @@ async def on_question(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    await _turn(update, message, Question(question_text(message), asker_of(message)), context)
+    question = Question(question_text(message), asker_of(message), own=words_beside_reply(message))
+    await _turn(update, message, question, context)
 
 
 async def on_picture(update: Update, context: Context) -> None:
@@ -154,7 +161,7 @@ async def on_edit(update: Update, context: Context) -> None:
         question = question_text(message)
         conversation = services.conversation
         conversation.store.retract(message.chat_id, before.question, thread_id=asker.thread_id)
-        reply = await conversation.turn(Question(question, asker))
+        reply = await conversation.turn(Question(question, asker, own=words_beside_reply(message)))
     if reply is None:
         return
     await replies.show_in_place(reply, target, asker, context, update, before)

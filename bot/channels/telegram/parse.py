@@ -27,6 +27,7 @@ __all__ = [
     "command_for_bot",
     "question_text",
     "replied_text",
+    "words_beside_reply",
 ]
 
 
@@ -107,6 +108,12 @@ def question_text(message: Message) -> str:
     if replied and words:
         return f"{replied} — {words}"
     return replied or words
+
+
+def words_beside_reply(message: Message) -> str | None:
+    """The asker's own words when the question also holds someone else's message (None when it
+    does not): the language of the answer is read from these."""
+    return own_words(message) if replied_text(message) else None
 
 
 def asker_of(message: Message) -> Asker:

@@ -41,6 +41,18 @@ async def test_a_mention_under_someone_elses_claim_checks_that_claim(
     assert reply["reply_to_message"]["message_id"] == asked["message_id"], "the asker gets the answer"
 
 
+@pytest.mark.parametrize(("words", "opening"), [("¿es cierto esto?", "No —"), ("isso tá certo?", "Não —")])
+async def test_a_mention_under_a_claim_in_another_language_answers_in_the_askers(
+    bot_api: FakeBotAPI, start: Start, words: str, opening: str
+) -> None:
+    """The claim is Hindi; the asker writes Spanish or Portuguese: the answer is theirs."""
+    await start()
+    claim = bot_api.message(GROUP, "muse spark ने arc agi 2 पर 76.5 स्कोर किया", user_id=ALICE)["message"]
+    bot_api.message(GROUP, f"{MENTION} {words}", user_id=BOB, reply_to=claim)
+    [reply] = await bot_api.wait_for_messages(GROUP, 1)
+    assert text_of(reply).startswith(opening) and "42,5" in text_of(reply), text_of(reply)
+
+
 async def test_the_extra_words_steer_the_replied_question(bot_api: FakeBotAPI, start: Start) -> None:
     await start()
     question = bot_api.message(GROUP, "when was muse spark released", user_id=ALICE)["message"]
