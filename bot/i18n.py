@@ -64,13 +64,15 @@ class Speaker:
         """A figure as this language writes it, with exactly `decimals` digits after the sign."""
         return _number(value, decimals, self.locale)
 
-    def date(self, day: dt.date) -> str:
-        """A date with its month's name ("April 8, 2026", "8 de abril de 2026")."""
-        if self.locale == "en_US":  # Babel's "long" en_US date, without Babel's locale data
-            return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
+    def date(self, day: dt.date, *, brief: bool = False) -> str:
+        """A date with its month's name ("April 8, 2026", "8 de abril de 2026"); `brief`, the
+        month abbreviated, for a source line ("Apr 8, 2026", "8 abr 2026": CLDR's medium)."""
+        if self.locale == "en_US":  # Babel's en_US dates, without Babel's locale data
+            month = _MONTHS[day.month - 1]
+            return f"{month[:3] if brief else month} {day.day}, {day.year}"
         from babel.dates import format_date
 
-        return str(format_date(day, format="long", locale=self.locale))
+        return str(format_date(day, format="medium" if brief else "long", locale=self.locale))
 
     def join(self, items: list[str], *, style: str = "standard") -> str:
         """ "A, B and C" in this language (Babel's list patterns); `style="or"` for "A, B or C"."""

@@ -51,7 +51,7 @@ def test_ask_prints_the_answer_and_its_source(tmp_path: Path) -> None:
     done = _run(tmp_path, "ask", "muse", "spark", "hle", "score")
     assert done.returncode == 0, done.stderr
     assert "50.2" in done.stdout
-    assert "Source: " in done.stdout and "as of 2026-04-08" in done.stdout
+    assert "Source: " in done.stdout and "as of Apr 8, 2026" in done.stdout
 
 
 def test_compare_prints_the_table(tmp_path: Path) -> None:

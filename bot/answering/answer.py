@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot import texts
 from bot.answering.compare import Comparison, Ranking
-from bot.i18n import speaker
+from bot.i18n import Speaker, speaker
 from bot.knowledge import KnowledgeBase
 
 Route = Literal["knowledge", "compare", "llm", "fallback"]
@@ -40,6 +41,10 @@ class Turn:
     language: str | None = None  # an answer's: the language its question was read in
 
 
+#: Subjects of a courtesy (hello, thanks): answered, but no question for history or the model.
+COURTESY = frozenset({"greeting", "thanks"})
+
+
 @dataclass
 class Answer:
     """An answer as every channel shows it: Markdown `text`, the `route` it took (`knowledge`,
@@ -62,8 +67,13 @@ class Answer:
         if not self.sources:
             return ""
         say = speaker(self.language)
-        names = "; ".join(say(texts.AS_OF, title=s.title, date=s.as_of) for s in self.sources)
+        names = "; ".join(say(texts.AS_OF, title=s.title, date=_day(s.as_of, say)) for s in self.sources)
         return say(texts.SOURCE_FOOTER, names=names)
+
+    @property
+    def courtesy(self) -> bool:
+        """A hello or a thanks: kept out of history, never sent on to a model."""
+        return self.subject in COURTESY
 
     def markdown(self) -> str:
         """The answer with its source line, as channels show it."""
@@ -78,3 +88,11 @@ class Answer:
             "subject": self.subject,
             "language": self.language,
         }
+
+
+def _day(as_of: str, say: Speaker) -> str:
+    """An as-of date as the reader writes dates, briefly ("Apr 8, 2026", "8 abr 2026")."""
+    try:
+        return say.date(dt.date.fromisoformat(as_of), brief=True)
+    except ValueError:
+        return as_of

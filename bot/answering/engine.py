@@ -27,13 +27,14 @@ from bot.answering.claims import contradicts_answer, false_figure_claim
 from bot.answering.compare import CompareError, Comparer
 from bot.answering.composition import comparison_answer, compose, corrected, fallback
 from bot.answering.dictionary import is_common
-from bot.answering.followups import FollowUps
+from bot.answering.followups import FollowUps, asked_and_answered
 from bot.answering.guard import FigureGuard
 from bot.answering.language import packs
 from bot.answering.lexicon import MentionIndex
 from bot.answering.parser import Parser
 from bot.answering.prompt import build_messages, relevant_source_ids
 from bot.answering.query import Intent, Part, Query
+from bot.answering.redundancy import Redundancy
 from bot.answering.retrieval import CuratedRetriever, Retriever
 from bot.answering.unknowns import CuratedUnknowns
 from bot.answering.vocabulary import DOMAIN_WORDS, REFERRING
@@ -54,10 +55,6 @@ UNNAMED_THRESHOLD = 0.6  # for a question that names nothing the knowledge base 
 ON_TOPIC_THRESHOLD = 0.4  # for a question that names the subject or its domain (the API, weights)
 TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is this close
 SUGGEST_THRESHOLD = 0.4
-#: Words too common to make two parts about the same thing.
-_VAGUE = frozenset(
-    {"what", "how", "is", "it", "its", "good", "better", "when", "who", "why", "which", "where"}
-)
 #: Words that mark a claim ("…, right?", "¿verdad?", "kan"): what the claim is about is searched.
 _TAGS = frozenset({"right"})
 OVERVIEW_ENTRY = "what-is-muse-spark"
@@ -102,6 +99,7 @@ class Engine:
             for code in packs()
         }
         self.parser = Parser(kb, self.mentions, spellers)
+        self.redundancy = Redundancy(self.parser)
         self.answerers = Answerers(kb, self.comparer)
         self.guard = FigureGuard(kb, self.mentions)
         self.unknowns = CuratedUnknowns(kb, self.parser, self.mentions)
@@ -157,7 +155,7 @@ class Engine:
             language_from=language_from,
         )
         found = self._lookup(query)
-        exact = found.route != "fallback" or found.subject == "greeting"
+        exact = found.route != "fallback" or found.courtesy
         if not force_model and not images and exact and not query.task:
             return found
         sources = SourceRef.lookup(self.kb, relevant_source_ids(self.kb, self.retriever, question))
@@ -193,7 +191,7 @@ class Engine:
         but not its language: "e o claude?" after someone's Hindi question is Portuguese. In a
         private chat an earlier question is read in the language the bot answered it in, so a
         run of short follow-ups ("e o gemini?", "e no arc agi 2?") stays in that language."""
-        earlier = _asked_and_answered(history)[-_FOLLOW_UP_DEPTH:]
+        earlier = asked_and_answered(history)[-_FOLLOW_UP_DEPTH:]
         previous: Query | None = None
         for text, answered_in in earlier:
             read_in = language or (None if shared else answered_in)
@@ -257,14 +255,18 @@ class Engine:
         if intents <= {Intent.GREETING} or not any(p.words or p.named for p in query.parts):
             return fallback(say, greeting=True)
         if intents <= {Intent.THANKS}:
-            return Answer(say(texts.YOU_ARE_WELCOME), "fallback", subject="greeting", language=say.language)
+            return Answer(say(texts.YOU_ARE_WELCOME), "fallback", subject="thanks", language=say.language)
         pieces: list[Piece] = []
         for i, part in enumerate(query.parts):
-            if pieces and pieces[-1].unknown and self._continues(part, query.parts[i - 1], query.language):
+            if (
+                pieces
+                and pieces[-1].unknown
+                and self.redundancy.continues(part, query.parts[i - 1], query.language)
+            ):
                 continue  # "what's its context window? 1M like gemini?": the same missing thing
-            if pieces and self._aside(part, query.language):
+            if pieces and self.redundancy.aside(part, query.language):
                 continue  # "… — my editor insists. can you confirm?": nothing more to answer
-            if pieces and self._guess(part, query.language):
+            if pieces and self.redundancy.guess(part, query.language):
                 if self._contradicted(query, part, pieces[-1]):  # "how many users? like 1 billion?"
                     pieces[-1].text = corrected(pieces[-1].text, say)
                 continue
@@ -272,33 +274,6 @@ class Engine:
             if piece is not None and all(piece.subject != p.subject or not p.subject for p in pieces):
                 pieces.append(piece)
         return compose(self.kb, pieces, say) if pieces else fallback(say)
-
-    def _guess(self, part: Part, language: str) -> bool:
-        """ "like 1 billion?" after a question: the asker's guess at its answer, checked against
-        that answer rather than answered on its own."""
-        meaning = [w for w in part.content(self.parser.stopwords(language)) if w != "like"]
-        return "like" in part.words[:2] and not part.asks and len(meaning) <= 2 and self._bare(part, language)
-
-    def _aside(self, part: Part, language: str) -> bool:
-        """Whether a part after a question asks nothing the knowledge base could answer: no name,
-        no question word, and no word the knowledge base speaks of ("my editor insists")."""
-        if part.intent is not Intent.FACT or part.asks or part.topics or not self._bare(part, language):
-            return False
-        return not any(self.parser.knows(w, language) for w in part.content(self.parser.stopwords(language)))
-
-    def _continues(self, part: Part, before: Part, language: str) -> bool:
-        """Whether a part only goes on about the one before it: a fact with no benchmark, no
-        question word of its own and at most two words that mean anything ("é 1M tipo o gemini?");
-        or a part that names nothing and speaks of the same thing ("bisa bahasa indonesia gak?
-        bagus gak bahasanya": its language)."""
-        own_question = part.asks - {"how"}  # "como" is also "like": "1M como gemini?"
-        stop = self.parser.stopwords(language)
-        meaning = part.content(stop)
-        if part.benchmarks:
-            return False
-        if self._bare(part, language) and set(meaning) & set(before.content(stop)) - _VAGUE:
-            return True
-        return part.intent is Intent.FACT and not own_question and len(meaning) <= 2
 
     def _part(self, part: Part, query: Query, say: Speaker) -> Piece | None:
         a = self.answerers
@@ -315,7 +290,9 @@ class Engine:
             if self._contradicted(query, part, piece):
                 piece.text = corrected(piece.text, say)
             return piece
-        if query.follows and (part.intent in (Intent.FACT, Intent.MODEL) or self._bare(part, query.language)):
+        if query.follows and (
+            part.intent in (Intent.FACT, Intent.MODEL) or self.redundancy.bare(part, query.language)
+        ):
             more = self.followups.more(part, query.follows, say, self.parser.stopwords(query.language))
             if more is not None:
                 return more
@@ -362,10 +339,6 @@ class Engine:
             and len(set(part.models)) < 2
             and not part.claims
         )
-
-    def _bare(self, part: Part, language: str) -> bool:
-        """Whether a part names nothing itself ("why?", "like 1 billion?"), whatever it borrowed."""
-        return not self.parser.names_in(" ".join(part.said), language)
 
     def _contradicted(self, query: Query, part: Part, piece: Piece) -> bool:
         english = piece.text if query.language == "en" else self._english(piece)
@@ -474,14 +447,3 @@ class Engine:
             w for b in part.topics if b not in part.benchmarks for w in self.kb.benchmarks[b].topic_words[:1]
         ]
         return found
-
-
-def _asked_and_answered(history: Sequence[Turn]) -> list[tuple[str, str | None]]:
-    """Each earlier question with the language the bot answered it in (None: not known)."""
-    found: list[tuple[str, str | None]] = []
-    for i, turn in enumerate(history):
-        if turn.role != "user":
-            continue
-        reply = history[i + 1] if i + 1 < len(history) and history[i + 1].role == "assistant" else None
-        found.append((turn.text, reply.language if reply is not None else None))
-    return found

@@ -135,3 +135,14 @@ class FollowUps:
                 if len(opening) > 20:
                     found.append((opening, ident))
         return sorted(found, key=lambda o: -len(o[0]))
+
+
+def asked_and_answered(history: Sequence[Turn]) -> list[tuple[str, str | None]]:
+    """Each earlier question with the language the bot answered it in (None: not known)."""
+    found: list[tuple[str, str | None]] = []
+    for i, turn in enumerate(history):
+        if turn.role != "user":
+            continue
+        reply = history[i + 1] if i + 1 < len(history) and history[i + 1].role == "assistant" else None
+        found.append((turn.text, reply.language if reply is not None else None))
+    return found

@@ -20,12 +20,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from bot.answering.assertions import read_claims
 from bot.answering.clauses import Token, clauses, split
 from bot.answering.language import DEFAULT as DEFAULT_LANGUAGE
 from bot.answering.language import detect, packs
 from bot.answering.lexicon import MentionIndex, Span
 from bot.answering.phrasing import Phrasing, phrasing
-from bot.answering.query import Claim, Intent, Part, Query
+from bot.answering.query import Intent, Part, Query
 from bot.answering.references import References, asks_leader
 from bot.answering.vocabulary import (
     COMPARE_WORDS,
@@ -46,12 +47,10 @@ from bot.knowledge import KnowledgeBase
 
 _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 _VERSION = re.compile(r"^\d(?:\.\d)?$")
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "last": -1}
 # Where one question ends: "?", "!", ";", a full stop, a dash between clauses, or a numbered
 # or lettered item ("3 qs: 1) who built it 2) when", "(a) … (b) …").
 _SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)|\s[—–]\s|\s-\s|(?:^|\s)\(?(?:[1-9]|[a-e])\)(?=\s)")
 _TLDR = re.compile(r"\btl\s*;\s*dr\b", re.IGNORECASE)  # "tl;dr" asks for brevity, it ends no sentence
-_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 _HASH_RANK = re.compile(
     r"(?:#|\b(?:number|no|nr|num)\.?)\s?(\d{1,2})\b(?![.,]\d)", re.IGNORECASE
 )  # "#2", "no. 1"
@@ -63,8 +62,8 @@ _OVERVIEW_WORDS = frozenset(
     | {"never", "trending", "hype", "thing", "know", "anything", "exactly", "saw", "seen", "basically"}
     | {"quick", "brief", "short", "rundown", "lowdown", "gist"}
 )
-#: Hindi marks whom a verb acts on ("ko") and what a thing is compared with ("se").
-_OBJECT_MARKERS = frozenset({"ko", "se", "को", "से"})
+#: Laughter as chats type it (haha, jajaja, kkkk, wkwkwk, rsrs, lol): an acknowledgement.
+_LAUGHTER = re.compile(r"(?:(?:ha|he|hi|ja|je|wk|rs){2,}h?|k{3,}|lol|lmao|xd)")
 _AI_WORDS = frozenset({"model", "models", "llm", "llms", "chatbot", "assistant", "bot"})
 _OF = frozenset({"of", "from", "by", "de", "do", "da", "del", "dari", "oleh", "punya"})
 _OF_AFTER = frozenset({"ka", "ki", "ke", "का", "की", "के"})  # Hindi: "google ka" is "of google"
@@ -186,6 +185,7 @@ class Parser:
 
     def _tokens(self, sentence: str, language: str) -> list[Token]:
         raw = self._phrasing.split_suffixes(tokens(_HASH_RANK.sub(r" rank \1 ", sentence)), language)
+        raw = ["ok" if _LAUGHTER.fullmatch(w) else w for w in raw]  # "jajaja", "kkkk", "wkwk"
         speller = self._spellers.get(language) or self._spellers[DEFAULT_LANGUAGE]
         words = [w if w in self._known else speller.correct(w) for w in raw]
         spans = self._index.spans(words, kinds=frozenset({"model", "benchmark", "entity"}))
@@ -268,7 +268,7 @@ class Parser:
         part = replace(
             part,
             intent=self._intent(part, words),
-            claims=self._claims(toks, part),
+            claims=read_claims(toks, part, other_names=self._other_names, sweeping=_sweeping(part)),
             asserting="right" in words
             or words[:1] in _PRESUPPOSING  # "since meta killed off llama, what …" takes it as given
             or (not asks and not (set(words[:1]) & YES_NO) and bool(part.named)),
@@ -372,53 +372,6 @@ class Parser:
         stop = self._no_meaning | _OVERVIEW_WORDS
         return any(w not in stop and w not in QUESTION_WORDS for w in words)
 
-    def _claims(self, toks: list[Token], part: Part) -> tuple[Claim, ...]:
-        claims: list[Claim] = []
-        words = [t.word for t in toks]
-        for i, tok in enumerate(toks):
-            if tok.kind or not _NUMBER.match(tok.word):
-                continue
-            if i and words[i - 1] in self._other_names and tok.word.isdigit():
-                continue  # "grok 4"
-            if i and words[i - 1] == "top":
-                claims.append(Claim(top=int(float(tok.word))))
-            elif i and words[i - 1] in {"rank", "number", "no"}:
-                claims.append(Claim(rank=int(float(tok.word))))
-            else:
-                claims.append(Claim(value=tok.word, model=_nearest_model(toks, i)))
-        for word, place in _ORDINALS.items():
-            if word in words and part.benchmarks:
-                claims.append(Claim(rank=place))
-        if _sweeping(part):
-            claims.append(Claim(rank=1, model=(*part.models, None)[0], everywhere=True))
-        leader = self._leader_claim(toks)
-        if leader is not None:
-            claims.append(leader)
-        for direction in ("more", "less"):
-            if direction in words:
-                claims.append(Claim(direction=direction))
-        return tuple(claims)
-
-    @staticmethod
-    def _leader_claim(toks: list[Token]) -> Claim | None:
-        """ "gemini destroys spark", "spark is better than gpt": who the question says leads."""
-        models = [(i, t.ident) for i, t in enumerate(toks) if t.kind == "model"]
-        if len(models) != 2:
-            return None
-        (i, first), (j, second) = models
-        between = {t.word for t in toks[i + 1 : j]}
-        if between & {"better", "first"}:
-            return Claim(leader=first, behind=second)
-        if between & {"worse", "last"}:
-            return Claim(leader=second, behind=first)
-        after = {t.word for t in toks[j + 1 :]}
-        if after & {"better", "first"}:  # Hindi puts the verb last: "X ne Y ko hara diya"
-            marked = [m for k, m in models if k + 1 < len(toks) and toks[k + 1].word in _OBJECT_MARKERS]
-            if marked:
-                behind = marked[0]
-                return Claim(leader=first if behind == second else second, behind=behind)
-        return None
-
     def _unknown_names(self, words: tuple[str, ...], stop: frozenset[str]) -> tuple[str, ...]:
         """Words no language pack and no knowledge entry knows: a benchmark, a product or a
         feature the source never mentions ("charxiv", "deepseek", "voice")."""
@@ -479,10 +432,3 @@ def _version_after(words: Sequence[str], at: int) -> int:
 
 def _ordered(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
-
-
-def _nearest_model(toks: list[Token], i: int) -> str | None:
-    """The model a figure is said of: the closest model name before it (or else after it)."""
-    before = [t.ident for t in toks[:i] if t.kind == "model"]
-    after = [t.ident for t in toks[i + 1 :] if t.kind == "model"]
-    return before[-1] if before else after[0] if after else None

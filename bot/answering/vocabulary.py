@@ -22,7 +22,10 @@ VERDICT_WORDS = frozenset({"bad", "better", "good", "should", "worse"})
 TASK_WORDS = frozenset({"advise", "caption", "email", "essay", "haiku", "joke", "story", "pitch", "plan", "poem", "rephrase", "rewrite", "script", "slogan", "summarize", "translate", "tweet", "write"})
 # A message that only says hello (in every supported language) or thanks.
 GREETINGS = frozenset({"evening", "hallo", "halo", "hello", "help", "hey", "hi", "hiya", "hola", "howdy", "morning", "namaskar", "namaste", "oi", "ola", "start", "yo"})
-THANKS = frozenset({"bye", "cool", "dhanyavad", "gracias", "great", "kasih", "makasih", "nice", "obrigada", "obrigado", "ok", "okay", "shukriya", "terima", "thanks", "valeu"})
+# Acknowledgements in every language, one word each ("vale", "blz", "sip", "mantap"): whatever
+# language a one-word message is read in, it is thanks, not a question.
+THANKS = frozenset({"bye", "cool", "dhanyavad", "gracias", "great", "kasih", "makasih", "nice", "obrigada", "obrigado", "ok", "okay", "shukriya", "terima", "thanks", "valeu"}
+                   | {"beleza", "blz", "dale", "genial", "listo", "mantap", "mantul", "massa", "oke", "siap", "sip", "show", "theek", "thik", "top", "vale"})
 # Words that point back at what was said before ("and its hle?"); "he", "she" at a person.
 REFERRING = frozenset({"he", "her", "him", "his", "it", "its", "one", "same", "she", "that", "them", "there", "these", "they", "this", "those"})
 PERSONAL = frozenset({"he", "her", "hes", "him", "his", "she", "shes"})

@@ -226,7 +226,7 @@ class Conversation:
         *,
         remember: bool = True,
     ) -> Reply:
-        if remember and answer.subject != "greeting":
+        if remember and not answer.courtesy:
             self.store.remember(
                 asker.chat_id, text, answer.text, thread_id=asker.thread_id, language=answer.language
             )

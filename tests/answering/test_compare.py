@@ -82,7 +82,7 @@ def test_table_fits_a_phone(engine: Engine) -> None:
 
 def test_table_lists_its_source_with_date(spark_vs_gpt: Answer) -> None:
     assert spark_vs_gpt.sources and spark_vs_gpt.sources[0].as_of == "2026-04-08"
-    assert "as of 2026-04-08" in spark_vs_gpt.markdown()
+    assert "as of Apr 8, 2026" in spark_vs_gpt.markdown()
 
 
 @pytest.mark.parametrize(

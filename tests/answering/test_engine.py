@@ -34,7 +34,7 @@ def test_score_question_answers_with_the_figure_first(engine: Engine) -> None:
     assert "42.8" in _first_sentence(answer.text)
     assert answer.text.index("42.8") < 40
     assert [(s.id, s.as_of) for s in answer.sources] == [("seed-article", "2026-04-08")]
-    assert "_Source: " in answer.markdown() and "(as of 2026-04-08)" in answer.markdown()
+    assert "_Source: " in answer.markdown() and "(as of Apr 8, 2026)" in answer.markdown()
 
 
 @pytest.mark.parametrize(
@@ -530,9 +530,28 @@ def test_questions_with_no_name_are_about_muse_spark_when_every_word_is(
     assert wanted in text and text.startswith(no), text
 
 
-@pytest.mark.parametrize("question", ["vlw mano", "gracias crack", "shukriya bhai", "makasih bro"])
-def test_thanks_with_a_friendly_word_is_thanks(engine: Engine, question: str) -> None:
-    assert _ask(engine, question).subject == "greeting", question
+@pytest.mark.parametrize(
+    "question",
+    [
+        "vlw mano",
+        "gracias crack",
+        "shukriya bhai",
+        "makasih bro",
+        "jajaja",
+        "kkkkkkk",
+        "wkwkwk",
+        "vale",
+        "blz",
+        "mantap",
+    ],
+)
+def test_thanks_or_laughter_is_an_acknowledgement(engine: Engine, question: str) -> None:
+    assert _ask(engine, question).subject == "thanks", question
+
+
+@pytest.mark.parametrize("question", ["jajaja alguien vio el partido", "how did he get there lol"])
+def test_laughter_beside_a_question_leaves_the_question(engine: Engine, question: str) -> None:
+    assert _ask(engine, question).subject != "thanks"
 
 
 def test_a_question_about_something_else_with_a_date_is_not_about_muse_spark(engine: Engine) -> None:

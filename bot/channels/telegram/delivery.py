@@ -259,6 +259,20 @@ async def answer_callback(query: CallbackQuery, text: str | None = None) -> None
         _LOG.warning("Could not stop a button's spinner (%s); answering the tap anyway", exc.message)
 
 
+async def react(target: Target, emoji: str) -> bool:
+    """Put a reaction on the message `target` replies to: how a group is thanked without a new
+    message. False when there is none, or the chat does not allow that reaction (an admin may
+    limit them; Telegram answers REACTION_INVALID), or Telegram did not take it."""
+    if target.reply_to is None:
+        return False
+    try:
+        await target.bot.set_message_reaction(target.chat_id, target.reply_to, reaction=emoji)
+    except (BadRequest, Forbidden, NetworkError, RetryAfter) as exc:
+        _LOG.info("Could not react to a message (%s)", exc.message)
+        return False
+    return True
+
+
 async def answer_inline(query: InlineQuery, results: Sequence[InlineQueryResult]) -> None:
     try:
         await query.answer(results, cache_time=300, is_personal=False)

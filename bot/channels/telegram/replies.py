@@ -36,6 +36,9 @@ _MIN_DRAFT_CHARS = 200
 _CLEANUP_TIMEOUT = 5.0  # the last status edit when cancelled must not hold up a stopping bot
 
 
+_THANKED = "👍"
+
+
 async def show(reply: Reply, target: Target, asker: Asker, context: Context, update: Update | None) -> None:
     """Everything the reply holds, in order; a contemplation continues in the background."""
     for notice in reply.notices:
@@ -50,6 +53,8 @@ async def show(reply: Reply, target: Target, asker: Asker, context: Context, upd
         context.services.inbox.hold(update, task)  # answered when the contemplation is
     elif reply.streamed:
         await _stream(reply, target, asker, context.services)
+    elif reply.answer.subject == "thanks" and not asker.private:
+        await delivery.react(target, _THANKED)  # a busy group is not sent "you're welcome"
     elif reply.answer.text:
         await _instant(reply, target, context.services)
 

@@ -83,6 +83,20 @@ async def test_a_reply_to_the_bots_answer_is_a_follow_up_with_the_chats_history(
     assert text_of(follow_up).startswith("GPT-5.4 scores 75.1"), "the model asked about before"
 
 
+@pytest.mark.parametrize("words", ["jajaja", "kkkkkkk", "valeu", "mantap", "thanks!"])
+async def test_thanks_or_laughter_under_an_answer_gets_a_reaction_not_a_message(
+    bot_api: FakeBotAPI, start: Start, words: str
+) -> None:
+    """A busy group is not sent "you're welcome": the thanks gets a 👍."""
+    await start(barrier=True)
+    bot_api.message(GROUP, f"{MENTION} what did muse spark score on hle", user_id=ALICE)
+    [first] = await bot_api.wait_for_messages(GROUP, 1)
+    thanks = bot_api.message(GROUP, words, user_id=BOB, reply_to=first)["message"]
+    await barrier(bot_api, GROUP)
+    assert len(answers(bot_api, GROUP)) == 1, answers(bot_api, GROUP)
+    assert bot_api.reactions[(GROUP, thanks["message_id"])] == [{"type": "emoji", "emoji": "👍"}]
+
+
 # -- who asks ------------------------------------------------------------------------------------
 
 

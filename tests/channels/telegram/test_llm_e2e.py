@@ -108,7 +108,7 @@ async def test_private_answer_streams_drafts_then_one_final_message(
 
     text = _text(final)
     assert "".join(HAIKU).strip() in text
-    assert "Source:" in text and "as of 2026-04-08" in text
+    assert "Source:" in text and "as of Apr 8, 2026" in text
     assert len(bot_api.calls_to("sendMessage")) == 1
     assert not bot_api.calls_to("editMessageText")
     drafts = bot_api.calls_to("sendMessageDraft")

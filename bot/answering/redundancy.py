@@ -1,0 +1,58 @@
+"""Parts of a message that need no answer of their own.
+
+A chat message often says more than it asks: an aside after the question ("… — my editor
+insists. can you confirm?"), the asker's guess at the answer ("how many users? like 1 billion?")
+or more words about a thing the source does not give ("bisa bahasa indonesia gak? bagus gak
+bahasanya"). Answering each as a question of its own would add a paragraph nobody asked for, so
+the engine asks here first; a guess is still checked against the answer it follows.
+"""
+
+from __future__ import annotations
+
+from bot.answering.parser import Parser
+from bot.answering.query import Intent, Part
+
+__all__ = ["Redundancy"]
+
+#: Words too common to make two parts about the same thing.
+_VAGUE = frozenset(
+    {"what", "how", "is", "it", "its", "good", "better", "when", "who", "why", "which", "where"}
+)
+
+
+class Redundancy:
+    """The rules, read with one parser's words (its stopwords, names and vocabulary)."""
+
+    def __init__(self, parser: Parser) -> None:
+        self.parser = parser
+
+    def bare(self, part: Part, language: str) -> bool:
+        """Whether a part names nothing itself ("why?", "like 1 billion?"), whatever it borrowed."""
+        return not self.parser.names_in(" ".join(part.said), language)
+
+    def guess(self, part: Part, language: str) -> bool:
+        """ "like 1 billion?" after a question: the asker's guess at its answer, checked against
+        that answer rather than answered on its own."""
+        meaning = [w for w in part.content(self.parser.stopwords(language)) if w != "like"]
+        return "like" in part.words[:2] and not part.asks and len(meaning) <= 2 and self.bare(part, language)
+
+    def aside(self, part: Part, language: str) -> bool:
+        """Whether a part after a question asks nothing the knowledge base could answer: no name,
+        no question word, and no word the knowledge base speaks of ("my editor insists")."""
+        if part.intent is not Intent.FACT or part.asks or part.topics or not self.bare(part, language):
+            return False
+        return not any(self.parser.knows(w, language) for w in part.content(self.parser.stopwords(language)))
+
+    def continues(self, part: Part, before: Part, language: str) -> bool:
+        """Whether a part only goes on about the one before it: a fact with no benchmark, no
+        question word of its own and at most two words that mean anything ("é 1M tipo o gemini?");
+        or a part that names nothing and speaks of the same thing ("bisa bahasa indonesia gak?
+        bagus gak bahasanya": its language)."""
+        if part.benchmarks:
+            return False
+        own_question = part.asks - {"how"}  # "como" is also "like": "1M como gemini?"
+        stop = self.parser.stopwords(language)
+        meaning = part.content(stop)
+        if self.bare(part, language) and set(meaning) & set(before.content(stop)) - _VAGUE:
+            return True
+        return part.intent is Intent.FACT and not own_question and len(meaning) <= 2
