@@ -180,7 +180,8 @@ def contradicts_answer(
         return True
     if any(e.startswith("org:") and e[4:] != "meta" for e in part.entities) and "meta" in a:
         return True
-    if "same" in part.words and _DIFFERENT.search(a):
+    likened = "same" in part.words or ("like" in part.words and part.asserting)  # "igual que …, ¿cierto?"
+    if likened and _DIFFERENT.search(a):
         return True  # "contemplating is the same as deep think, right?" against "differently"
     directions = {c.direction for c in part.claims if c.direction}
     said = f" {_QUANTIFIER.sub(' ', a)} "  # "more than ten times less" says less

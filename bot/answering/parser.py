@@ -33,6 +33,7 @@ from bot.answering.vocabulary import (
     CONNECTIVES,
     DOMAIN_WORDS,
     GREETINGS,
+    MONTH_NUMBERS,
     QUESTION_WORDS,
     RANK_WORDS,
     REFERRING,
@@ -383,6 +384,7 @@ class Parser:
             and w not in self._phrasing.vocabulary
             and not any(ch.isdigit() for ch in w)
             and len(w) > 2
+            and w not in MONTH_NUMBERS  # "el 18 de marzo" names a date, not a benchmark
         )
 
     def _is_fragment(self, part: Part, stop: frozenset[str]) -> bool:

@@ -22,6 +22,8 @@ from bot.knowledge import KnowledgeBase
 #: Question words that stay meaningful in a trigger: "pesos abiertos cuando" asks a date, not
 #: whether the weights are open.
 _ASKING = frozenset({"when", "where", "who"})
+#: Words that ask for the bot's subject even when it goes unnamed ("can i use it in spain?").
+_GETTING_IT = frozenset({"it", "its", "available", "use", "released", "rollout", "get"})
 _FIGURE_WORDS = frozenset({"score", "scores", "figure", "figures", "numbers"})
 
 
@@ -92,6 +94,8 @@ class CuratedUnknowns:
                 continue
             if not query.on_topic and len(trigger.typed_words) < 2 and self._common(trigger, query.language):
                 continue  # "bitcoin price today" names a price, not Muse Spark's; "mmlu" is one thing
+            if self.kb.unknowns[unknown_id].needs_subject and not (query.on_topic or words & _GETTING_IT):
+                continue  # "a cuanto esta el dolar hoy en mexico"; "will the eu get it?" asks
             return unknown_id
         return None
 

@@ -154,6 +154,9 @@ class Unknown(_Strict):
     #: The triggers are names of what a question is about (another company's model): "grok 4
     #: hle" asks for Grok's figure, which the source lacks, not for Muse Spark's.
     names_a_subject: bool = False
+    #: The triggers are everyday context (a country, another app): they count only in a
+    #: question about the bot's subject ("is it out in mexico?", not "dollar rate in mexico").
+    needs_subject: bool = False
 
 
 @dataclass(frozen=True)

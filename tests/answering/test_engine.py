@@ -907,3 +907,33 @@ def test_calling_it_open_is_corrected(engine: Engine, question: str, no: str) ->
 
 def test_asking_whether_it_is_open_or_closed_claims_nothing(engine: Engine) -> None:
     assert not engine.lookup("is it open or closed?").text.startswith("No —")
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("Meta saco Muse Spark el 18 de marzo no?", "release-date"),
+        ("entonces Muse Spark es basicamente Llama 5 con otro nombre, no?", "first-muse-model"),
+        (
+            "El modo Contemplating es alargar la cadena de razonamiento, igual que el Pro de OpenAI, ¿cierto?",
+            "contemplating-vs-rivals",
+        ),
+    ],
+)
+def test_spanish_false_premises_are_corrected(engine: Engine, question: str, subject: str) -> None:
+    answer = engine.lookup(question)
+    assert answer.subject == subject
+    assert answer.text.startswith("No —")
+
+
+@pytest.mark.parametrize("question", ["a cuanto esta el dolar hoy en mexico", "how do i install telegram"])
+def test_a_country_or_an_app_in_another_question_is_not_an_unknown_of_ours(
+    engine: Engine, question: str
+) -> None:
+    assert engine.lookup(question).route == "fallback"
+
+
+def test_a_country_in_a_question_about_getting_it_is_the_missing_country_dates(engine: Engine) -> None:
+    assert (
+        engine.lookup("vai liberar no brasil junto com os eua ou depois?").subject == "regional-availability"
+    )

@@ -43,10 +43,10 @@ _SAYS_UNKNOWN = {
     r"|details?|score|number|information|word)|not (given|disclosed|confirmed|stated|mentioned|announced|launched"
     r"|covered|named|said|reported|yet)|hasn'?t|has not|isn'?t (given|known|said)|nothing (about|on)",
     "es": r"\bno (da|dice|menciona|indica|ofrece|incluye|detalla|especifica|informa|reporta|aclara|confirma|habla"
-    r"|describe|cita|nombra|trae|publica|precisa)\b|no hay|sin (fecha|cifra|datos)|ningun[ao]? (cifra|dato|fecha)"
+    r"|describe|cita|nombra|trae|publica|precisa|enumera|lista)\b|no hay|sin (fecha|cifra|datos)|ningun[ao]? (cifra|dato|fecha)"
     r"|todavia no|aun no|no se ha|no ha (dado|confirmado|lanzado)",
     "pt": r"\bnao (da|diz|menciona|informa|traz|especifica|detalha|indica|inclui|confirma|reporta|cita|fala|descreve"
-    r"|apresenta|publica|revela)\b|nao ha|sem (data|numero|dados)|nenhum[a]? (numero|dado|data)|ainda nao"
+    r"|apresenta|publica|revela|lista)\b|nao ha|sem (data|numero|dados)|nenhum[a]? (numero|dado|data)|ainda nao"
     r"|nao foi",
     "id": r"\btidak (menyebut|memberi|memberikan|menyebutkan|ada|mencantumkan|menjelaskan|membahas|mengungkap"
     r"|merinci|menyatakan|melaporkan|memuat)|belum (ada|diumumkan|dirilis|diluncurkan|dikonfirmasi|ada)|tanpa",
