@@ -290,7 +290,7 @@ class Parser:
             return False
         stop = self._phrasing.stopwords(language) | QUESTION_WORDS
         return any(
-            w.isalpha() and len(w) > 2 and w not in stop and not self.knows(w, language) for w in part.words
+            w.isalpha() and len(w) > 3 and w not in stop and not self.knows(w, language) for w in part.words
         )
 
     def _is_vendor(self, tok: Token) -> bool:
