@@ -19,10 +19,12 @@ _OBJECT_MARKERS = frozenset({"ko", "se", "को", "से"})
 
 
 def read_claims(
-    toks: list[Token], part: Part, *, other_names: Collection[str], sweeping: bool
+    toks: list[Token], part: Part, *, other_names: Collection[str], sweeping: bool, subject: str
 ) -> tuple[Claim, ...]:
     """The claims of a clause. `other_names`: models the source lacks ("grok 4" states no
-    figure); `sweeping`: the clause says one model leads everywhere ("best at everything")."""
+    figure); `sweeping`: the clause says one model leads everywhere ("best at everything");
+    `subject`: the model a clause that names one other model compares it with ("did it beat
+    gpt 5.4?", "quedó por debajo de gpt-5.4 pro, no?")."""
     claims: list[Claim] = []
     words = [t.word for t in toks]
     for i, tok in enumerate(toks):
@@ -41,7 +43,7 @@ def read_claims(
             claims.append(Claim(rank=place))
     if sweeping:
         claims.append(Claim(rank=1, model=(*part.models, None)[0], everywhere=True))
-    leader = _leader_claim(toks)
+    leader = _leader_claim(toks) or _lead_over_one(toks, subject)
     if leader is not None:
         claims.append(leader)
     claims += [Claim(direction=d) for d in ("more", "less") if d in words]
@@ -65,6 +67,26 @@ def _leader_claim(toks: list[Token]) -> Claim | None:
         if marked:
             behind = marked[0]
             return Claim(leader=first if behind == second else second, behind=behind)
+    return None
+
+
+_AHEAD = frozenset({"better", "first", "more"})
+_BEHIND = frozenset({"worse", "last", "less"})
+
+
+def _lead_over_one(toks: list[Token], subject: str) -> Claim | None:
+    """A lead claimed between the subject, unnamed, and one other model: "thats higher than
+    gpt5.4", "did it beat gpt 5.4" (the subject leads) or "is gpt 5.4 ahead" (it does)."""
+    models = [(i, t.ident) for i, t in enumerate(toks) if t.kind == "model"]
+    if len(models) != 1 or models[0][1] == subject:
+        return None
+    at, other = models[0]
+    before = {t.word for t in toks[:at]}
+    after = {t.word for t in toks[at + 1 :]}
+    if before & _AHEAD or after & _BEHIND:
+        return Claim(leader=subject, behind=other)  # "beat gpt", "gpt is behind"
+    if before & _BEHIND or after & _AHEAD:
+        return Claim(leader=other, behind=subject)  # "below gpt", "gpt is ahead"
     return None
 
 

@@ -269,7 +269,13 @@ class Parser:
         part = replace(
             part,
             intent=self._intent(part, words),
-            claims=read_claims(toks, part, other_names=self._other_names, sweeping=_sweeping(part)),
+            claims=read_claims(
+                toks,
+                part,
+                other_names=self._other_names,
+                sweeping=_sweeping(part),
+                subject=self._default_model,
+            ),
             asserting="right" in words
             or words[:1] in _PRESUPPOSING  # "since meta killed off llama, what …" takes it as given
             or (not asks and not (set(words[:1]) & YES_NO) and bool(part.named)),

@@ -27,7 +27,7 @@ GREETINGS = frozenset({"evening", "hallo", "halo", "hello", "help", "hey", "hi",
 THANKS = frozenset({"bye", "cool", "dhanyavad", "gracias", "great", "kasih", "makasih", "nice", "obrigada", "obrigado", "ok", "okay", "shukriya", "terima", "thanks", "valeu"}
                    | {"beleza", "blz", "dale", "genial", "listo", "mantap", "mantul", "massa", "oke", "siap", "sip", "show", "theek", "thik", "top", "vale"})
 # Words that point back at what was said before ("and its hle?"); "he", "she" at a person.
-REFERRING = frozenset({"he", "her", "him", "his", "it", "its", "one", "same", "she", "that", "them", "there", "these", "they", "this", "those"})
+REFERRING = frozenset({"he", "her", "him", "his", "it", "its", "one", "same", "she", "that", "thats", "them", "there", "these", "they", "this", "those"})
 PERSONAL = frozenset({"he", "her", "hes", "him", "his", "she", "shes"})
 # Words that alone make a question about the bot's subject, even with no model named.
 DOMAIN_WORDS = frozenset({"agents", "ai", "api", "benchmark", "benchmarks", "closed", "compute", "fine", "llm", "meta", "open", "parallel", "parameters", "rollout", "strength", "tokens", "tune", "weakness", "weights"})

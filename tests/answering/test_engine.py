@@ -937,3 +937,24 @@ def test_a_country_in_a_question_about_getting_it_is_the_missing_country_dates(e
     assert (
         engine.lookup("vai liberar no brasil junto com os eua ou depois?").subject == "regional-availability"
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "no"),
+    [
+        ("ok so thats higher than gpt5.4 right", "muse spark arc agi 2 score?", "No"),
+        ("o sea que en HLE quedo por debajo de gpt-5.4 pro, no?", "cuanto saco muse spark en HLE", "No"),
+    ],
+)
+def test_a_lead_claimed_against_one_named_model_is_checked(
+    engine: Engine, question: str, history: str, no: str
+) -> None:
+    answer = _ask(engine, question, history)
+    assert answer.text.split()[0] == no
+    assert (
+        "," not in answer.subject or "muse-spark" in answer.subject
+    )  # still the earlier benchmark's figures
+
+
+def test_a_true_lead_against_one_named_model_is_not_corrected(engine: Engine) -> None:
+    assert not engine.lookup("is gpt 5.4 ahead on arc agi 2?").text.startswith("No")
