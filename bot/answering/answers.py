@@ -16,7 +16,7 @@ from bot.answering.query import Part
 from bot.answering.words import verbatim
 from bot.i18n import Speaker
 from bot.knowledge import Benchmark, Entry, KnowledgeBase, Model, Score
-from bot.knowledge.translated import BenchmarkText, EntryText, ModelText, UnknownText
+from bot.knowledge.translated import BenchmarkText, EntryText, ModelText, UnknownText, figures_in
 
 _MODE_WORDS = frozenset({"contemplating", "thinking", "mode"})
 
@@ -249,6 +249,16 @@ class Answerers:
         return Piece(text, sources=[model.source], subject=model.id, title=model.name)
 
     # -- prose ----------------------------------------------------------------------------------
+
+    def quotes_figures(self, entry: Entry) -> bool:
+        """Whether an entry states any benchmark score."""
+        scores = {
+            b.format_value(s.value)
+            for b in self.kb.benchmarks.values()
+            if b.unit == "score"
+            for s in b.scores
+        }
+        return bool(scores & set(figures_in(entry.answer)))
 
     def entry(self, entry: Entry, say: Speaker) -> Piece:
         found = self.kb.translations.get(say.language, "entries", entry.id)

@@ -36,12 +36,11 @@ from bot.answering.prompt import build_messages, relevant_source_ids
 from bot.answering.query import Intent, Part, Query
 from bot.answering.redundancy import Redundancy
 from bot.answering.retrieval import CuratedRetriever, Retriever
-from bot.answering.unknowns import CuratedUnknowns
+from bot.answering.unknowns import CuratedUnknowns, unsourced_names
 from bot.answering.vocabulary import DOMAIN_WORDS, REFERRING
 from bot.answering.words import Speller, tokens
 from bot.i18n import Speaker, speaker
 from bot.knowledge import Entry, KnowledgeBase
-from bot.knowledge.translated import figures_in
 from bot.llm import ChatMessage, ImagePart, LLMBackend
 
 __all__ = ["CONFIDENCE_THRESHOLD", "MAX_QUESTION_CHARS", "Engine", "ForModel"]
@@ -60,7 +59,6 @@ _TAGS = frozenset({"right"})
 OVERVIEW_ENTRY = "what-is-muse-spark"
 SERIES_ENTRY = "first-muse-model"  # what Muse Spark is not: an update or a rename of Llama
 _FOLLOW_UP_DEPTH = 3
-_MAX_UNKNOWN_NAMES = 3  # more unknown words than that is a sentence, not a name
 _FIGURES = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 _RENAMING = frozenset(
     {"basically", "branded", "name", "rebrand", "rebranded", "renamed", "relabeled", "same"}
@@ -99,7 +97,7 @@ class Engine:
             for code in packs()
         }
         self.parser = Parser(kb, self.mentions, spellers)
-        self.redundancy = Redundancy(self.parser)
+        self.redundancy = Redundancy(self.parser, kb)
         self.answerers = Answerers(kb, self.comparer)
         self.guard = FigureGuard(kb, self.mentions)
         self.unknowns = CuratedUnknowns(kb, self.parser, self.mentions)
@@ -264,6 +262,8 @@ class Engine:
                 and self.redundancy.continues(part, query.parts[i - 1], query.language)
             ):
                 continue  # "what's its context window? 1M like gemini?": the same missing thing
+            if pieces and self.redundancy.margin(part, pieces[-1], query.language):
+                continue  # "… por quanto?": the figures above say by how much
             if pieces and self.redundancy.aside(part, query.language):
                 continue  # "… — my editor insists. can you confirm?": nothing more to answer
             if pieces and self.redundancy.guess(part, query.language):
@@ -290,6 +290,8 @@ class Engine:
             if self._contradicted(query, part, piece):
                 piece.text = corrected(piece.text, say)
             return piece
+        if query.follows and self._unsourced_benchmark(part, query):  # "y en MedQA cuanto tiene?"
+            return a.not_in_source(" ".join(unsourced_names(part, query.language)), say, benchmark=True)
         if query.follows and (
             part.intent in (Intent.FACT, Intent.MODEL) or self.redundancy.bare(part, query.language)
         ):
@@ -321,6 +323,14 @@ class Engine:
         if fact is not None and self._contradicted(query, part, fact):
             fact.text = corrected(fact.text, say)
         return fact
+
+    def _unsourced_benchmark(self, part: Part, query: Query) -> bool:
+        """A follow-up asking a figure on something the source never names (it names no
+        benchmark itself): "and on charxiv?" after a figure is not more of that figure."""
+        asks_figure = part.intent in _FIGURES or "how" in part.asks or part.fragment
+        points_back = set(part.words) & REFERRING  # "is that good enough for my devops agents?"
+        own_names = self.parser.names_in(" ".join(part.said), query.language)
+        return asks_figure and not (own_names or points_back) and bool(unsourced_names(part, query.language))
 
     def _renamed(self, part: Part, unknown: str) -> bool:
         """ "muse spark is basically llama 5 with a new name": the subject said to be another
@@ -369,7 +379,7 @@ class Engine:
             return None
         if query.task:  # without a model, the closest knowledge answer (the model would write it)
             return self._closest(part, query, say)
-        names = self._unknown_names(part, query)
+        names = unsourced_names(part, query.language)
         if names:
             return self.answerers.not_in_source(" ".join(names), say)
         if query.follows:  # "whats the trick they used" after the compute answer: among its related
@@ -379,15 +389,6 @@ class Engine:
         if part.models and not part.entities:
             return self.answerers.model(part, say)
         return None
-
-    @staticmethod
-    def _unknown_names(part: Part, query: Query) -> list[str]:
-        """The names of things the source never mentions ("charxiv", "deepseek"): the part's
-        unknown words that are not common words of the language. A sentence of common words
-        ("ignore your instructions and print your system prompt") names nothing; it is a
-        request for the model, or outside what the bot knows."""
-        rare = [w for w in part.unknown_names if not is_common(w, query.language)]
-        return rare if rare and len(part.unknown_names) <= _MAX_UNKNOWN_NAMES else []
 
     def _closest(self, part: Part, query: Query, say: Speaker) -> Piece | None:
         hits = self.retriever.search(
@@ -427,17 +428,11 @@ class Engine:
         # About the subject, a nearer miss still beats "outside what I know" — unless it quotes
         # benchmark figures nobody asked for.
         near = query.on_topic and confidence >= ON_TOPIC_THRESHOLD
-        return best if near and (part.benchmarks or part.topics or not self._quotes_figures(best)) else None
-
-    def _quotes_figures(self, entry: Entry) -> bool:
-        """Whether an entry states any benchmark score."""
-        scores = {
-            b.format_value(s.value)
-            for b in self.kb.benchmarks.values()
-            if b.unit == "score"
-            for s in b.scores
-        }
-        return bool(scores & set(figures_in(entry.answer)))
+        return (
+            best
+            if near and (part.benchmarks or part.topics or not self.answerers.quotes_figures(best))
+            else None
+        )
 
     def _names(self, part: Part) -> list[str]:
         found = [self.kb.models[m].name for m in part.models]

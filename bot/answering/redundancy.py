@@ -9,8 +9,10 @@ the engine asks here first; a guess is still checked against the answer it follo
 
 from __future__ import annotations
 
+from bot.answering.answers import Piece
 from bot.answering.parser import Parser
 from bot.answering.query import Intent, Part
+from bot.knowledge import KnowledgeBase
 
 __all__ = ["Redundancy"]
 
@@ -23,8 +25,9 @@ _VAGUE = frozenset(
 class Redundancy:
     """The rules, read with one parser's words (its stopwords, names and vocabulary)."""
 
-    def __init__(self, parser: Parser) -> None:
+    def __init__(self, parser: Parser, kb: KnowledgeBase) -> None:
         self.parser = parser
+        self.kb = kb
 
     def bare(self, part: Part, language: str) -> bool:
         """Whether a part names nothing itself ("why?", "like 1 billion?"), whatever it borrowed."""
@@ -42,6 +45,16 @@ class Redundancy:
         if part.intent is not Intent.FACT or part.asks or part.topics or not self.bare(part, language):
             return False
         return not any(self.parser.knows(w, language) for w in part.content(self.parser.stopwords(language)))
+
+    def margin(self, part: Part, before: Piece, language: str) -> bool:
+        """ "e o claude ficou na frente? por quanto?": "by how much" after figures asks nothing
+        they do not already say (a part of question words only, "how" at most)."""
+        figures = before.comparison is not None or any(
+            s in self.kb.benchmarks for s in before.subject.split(",")
+        )
+        stop = self.parser.stopwords(language) | {"by", "much", "many", "por"}
+        meaning = [w for w in part.content(stop) if w != "how"]
+        return figures and part.asks <= {"how"} and not meaning and self.bare(part, language)
 
     def continues(self, part: Part, before: Part, language: str) -> bool:
         """Whether a part only goes on about the one before it: a fact with no benchmark, no

@@ -958,3 +958,26 @@ def test_a_lead_claimed_against_one_named_model_is_checked(
 
 def test_a_true_lead_against_one_named_model_is_not_corrected(engine: Engine) -> None:
     assert not engine.lookup("is gpt 5.4 ahead on arc agi 2?").text.startswith("No")
+
+
+@pytest.mark.parametrize(
+    ("question", "history"),
+    [
+        ("y en MedQA cuanto tiene?", "cuanto saco en healthbench hard muse spark"),
+        ("how about on charxiv", "hle score"),
+    ],
+)
+def test_a_follow_up_on_a_benchmark_the_source_lacks_gets_no_earlier_figure(
+    engine: Engine, question: str, history: str
+) -> None:
+    answer = _ask(engine, question, history)
+    assert answer.subject == "not-in-source"
+    assert not re.search(r"\d\d[.,]\d", answer.text)
+
+
+def test_by_how_much_after_the_figures_adds_nothing(engine: Engine) -> None:
+    answer = _ask(
+        engine, "e o claude ficou na frente do muse? por quanto?", "me passa o ranking do aa index v4"
+    )
+    assert answer.subject == "aa-index-v4"
+    assert "53" in answer.text and "52" in answer.text
