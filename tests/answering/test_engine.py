@@ -970,7 +970,8 @@ def test_a_true_lead_against_one_named_model_is_not_corrected(engine: Engine) ->
 def test_a_follow_up_on_a_benchmark_the_source_lacks_gets_no_earlier_figure(
     engine: Engine, question: str, history: str
 ) -> None:
-    answer = _ask(engine, question, history)
+    said = engine.lookup(history)
+    answer = engine.lookup(question, [Turn("user", history), Turn("assistant", said.text, said.language)])
     assert answer.subject == "not-in-source"
     assert not re.search(r"\d\d[.,]\d", answer.text)
 
