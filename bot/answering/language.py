@@ -133,15 +133,29 @@ def detect(
         if guess is not None:
             return Detected(guess, "detector")
     for fallback, by in ((previous, "previous"), (_supported(hint), "hint")):
-        if fallback in SUPPORTED:
+        if fallback in SUPPORTED and fallback != DEFAULT:
             return Detected(fallback, by)
-    if known_words(words, DEFAULT) <= 1 and (by_endings := _by_endings(as_typed)) is not None:
+        if fallback == DEFAULT:  # an English phone or chat, but a message that is hardly English
+            return _not_english(words, as_typed, spelling=False) or Detected(fallback, by)
+    return _not_english(words, as_typed) or Detected(DEFAULT, "default")
+
+
+def _not_english(words: list[str], as_typed: list[str], *, spelling: bool = True) -> Detected | None:
+    """For a message English knows at most one word of ("como funciona o modo contemplating"),
+    the other language its spelling (`spelling`) or the detector finds, if any. English knows a
+    word its pack lists, or an everyday English word that is not one in Spanish or Portuguese."""
+    from bot.answering.dictionary import is_common
+
+    english_only = sum(is_common(w, "en") and not (is_common(w, "es") or is_common(w, "pt")) for w in words)
+    if known_words(words, DEFAULT) > 1 or english_only > 1:
+        return None
+    if spelling and (by_endings := _by_endings(as_typed)) is not None:  # English "ll" is not Spanish's
         return Detected(by_endings, "endings")
-    if len(words) >= _MIN_WORDS_FOR_DETECTOR and known_words(words, DEFAULT) <= 1:
-        guess = _detector_guess(" ".join(as_typed), confident=_UNSURE)  # hardly English at all
+    if len(words) >= _MIN_WORDS_FOR_DETECTOR + 1:  # three words ("e o gemini?") are too few to tell
+        guess = _detector_guess(" ".join(as_typed), confident=_UNSURE)
         if guess is not None:
             return Detected(guess, "detector")
-    return Detected(DEFAULT, "default")
+    return None
 
 
 def detect_reply_language(text: str) -> str:

@@ -74,3 +74,19 @@ def test_a_quotation_in_another_language_does_not_decide_the_reply(
     engine: Engine, question: str, language: str
 ) -> None:
     assert engine.lookup(question, language_hint="en").language == language
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("como funciona o modo contemplating", "pt"),
+        ("whats spark's hallucination rate", "en"),
+        ("e o gemini?", "en"),
+    ],
+)
+def test_a_phone_set_to_english_does_not_outweigh_a_message_that_is_hardly_english(
+    engine: Engine, question: str, language: str
+) -> None:
+    """Four words or more that English hardly knows are read in their own language; fewer,
+    or English words, keep the phone's."""
+    assert engine.lookup(question, language_hint="en").language == language
