@@ -17,7 +17,7 @@ from bot.answering.answer import Answer
 from bot.answering.words import verbatim
 from bot.contemplation import ContemplateUnavailable
 from bot.conversation import Asker, Button, Conversation, Question, Reply
-from bot.i18n import LANGUAGE_NAMES, LOCALES, Speaker, speaker
+from bot.i18n import LANGUAGE_NAMES, Speaker, language_code, speaker
 from bot.knowledge import KnowledgeError
 from bot.state.access import Standing
 
@@ -176,8 +176,10 @@ async def _mode(conv: Conversation, asker: Asker, args: Sequence[str], say: Spea
     elif choice in _FAST_WORDS:
         conv.set_mode(asker, "fast")
         text = say(texts.MODE_FAST_ON)
-    else:
+    else:  # no choice, or one it does not know ("/mode xyz"): say so, and what there is
         text = say(texts.MODE_NOW, mode=conv.mode(asker))
+        if choice:
+            text = f"{say(texts.MODE_UNKNOWN, choice=verbatim(choice[:40]))}\n{text}"
     return Reply(_note(text, say))
 
 
@@ -208,15 +210,16 @@ async def _usage(conv: Conversation, asker: Asker, args: Sequence[str], say: Spe
 
 async def _language(conv: Conversation, asker: Asker, args: Sequence[str], say: Speaker) -> Reply:
     """Pin the chat's language (`/language es`), or follow each question's (`/language auto`)."""
-    choice = (args[0] if args else "").lower().split("-")[0]
-    if choice in ("auto", "off", "reset"):
+    choice = " ".join(args).strip()
+    if choice.lower() in ("auto", "off", "reset"):
         conv.set_language(asker, None)
         return Reply(_note(say(texts.LANGUAGE_AUTO), say))
-    if choice in LOCALES:
-        conv.set_language(asker, choice)
-        pinned = speaker(choice)
+    code = language_code(choice) if choice else None
+    if code is not None:
+        conv.set_language(asker, code)
+        pinned = speaker(code)
         return Reply(_note(pinned(texts.LANGUAGE_SET), pinned))
-    if choice:
+    if choice:  # "/language en es", "/language klingon"
         return Reply(_note(say(texts.LANGUAGE_UNKNOWN), say))
     pinned_code = conv.pinned_language(asker)
     how = (

@@ -132,3 +132,35 @@ def _catalogue(language: str) -> dict[str, str]:
         for m in catalog
         if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
     }
+
+
+def language_code(name: str) -> str | None:
+    """The code of a supported language as people name it: a code ("es", "pt-BR", "es_ES") or
+    the language's name in any supported language, as CLDR writes it ("español", "Spanish",
+    "espanhol", "Spanyol", "स्पेनिश"), accents and case aside. None for anything else."""
+    wanted = _folded(name)
+    code = wanted.replace("_", "-").split("-")[0]
+    if code in LOCALES:
+        return code
+    return _language_names().get(wanted)
+
+
+@functools.cache
+def _language_names() -> dict[str, str]:
+    from babel import Locale
+
+    names: dict[str, str] = {}
+    for code in LOCALES:
+        for reader in LOCALES.values():
+            found = Locale.parse(reader).languages.get(code)
+            if found:
+                names[_folded(found)] = code
+        names[_folded(LANGUAGE_NAMES[code])] = code
+    return names
+
+
+def _folded(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch) or "\u0900" <= ch <= "\u097f")

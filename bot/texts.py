@@ -93,6 +93,7 @@ MODE_CONTEMPLATE_ON = (
     "synthesis ({cost} model calls per question, so it is slower). `/mode fast` switches back."
 )
 MODE_FAST_ON = "Fast mode: I answer straight away. `/contemplate QUESTION` still works for one question."
+MODE_UNKNOWN = "I don't know the mode “{choice}”."
 MODE_NOW = (
     "This chat is in **{mode}** mode.\n"
     "`/mode contemplate` — several agents think each question over, then one answer\n"

@@ -303,3 +303,28 @@ async def test_a_run_of_short_follow_ups_stays_in_the_chats_language(bot: FakeBo
     last = _text(replies[-1])
     assert "76,1" in last  # GPT-5.4 on ARC-AGI 2, with the Portuguese decimal comma
     assert " tem " in f" {last} " or " atrás " in f" {last} "
+
+
+async def test_a_chat_pins_its_language_by_name_or_code(bot: FakeBotAPI) -> None:
+    """/language takes a code or the language's name in any supported language."""
+    for n, (argument, question, figure) in enumerate(
+        [
+            ("español", "hle score", "50,2"),
+            ("pt-BR", "arc agi 2 score", "42,5"),
+            ("auto", "what did it score on hle", "50.2"),
+        ],
+        start=1,
+    ):
+        bot.message(USER, f"/language {argument}")
+        bot.message(USER, question)
+        replies = await bot.wait_for_messages(USER, 2 * n)
+        assert figure in _text(replies[-1]), (argument, _text(replies[-1]))
+
+
+async def test_a_language_or_a_mode_the_bot_does_not_know_is_said_so(bot: FakeBotAPI) -> None:
+    bot.message(USER, "/language en es")
+    [note] = await bot.wait_for_messages(USER, 1)
+    assert "/language es" in _text(note)
+    bot.message(USER, "/mode xyz")
+    _, mode = await bot.wait_for_messages(USER, 2)
+    assert "xyz" in _text(mode) and "/mode fast" in _text(mode)
