@@ -74,6 +74,21 @@ class Speaker:
 
         return str(format_date(day, format="medium" if brief else "long", locale=self.locale))
 
+    def duration(self, amount: int, unit: str) -> str:
+        """An amount of one time unit ("hour", "minute", "second") as the reader abbreviates it
+        ("9 hr", "57 min", "30 s", "9 घं॰"): CLDR's short unit, through Babel."""
+        from babel.dates import format_timedelta
+
+        seconds = amount * {"hour": 3600, "minute": 60, "second": 1}[unit]
+        found = format_timedelta(
+            dt.timedelta(seconds=seconds),
+            granularity=unit,
+            threshold=10**6,
+            format="short",
+            locale=self.locale,
+        )
+        return str(found)
+
     def join(self, items: list[str], *, style: str = "standard") -> str:
         """ "A, B and C" in this language (Babel's list patterns); `style="or"` for "A, B or C"."""
         if len(items) < 2:

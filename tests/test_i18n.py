@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from babel.numbers import format_decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -46,3 +47,10 @@ def test_english_dates_and_lists_are_babels() -> None:
         items = [f"item {i}" for i in range(n)]
         assert say.join(items) == format_list(items, locale="en_US")
         assert say.join(items, style="or") == format_list(items, style="or", locale="en_US")
+
+
+@pytest.mark.parametrize(
+    ("language", "wanted"), [("en", "9 hr"), ("es", "9 h"), ("id", "9 j"), ("hi", "9 घं॰")]
+)
+def test_a_wait_is_written_in_the_readers_units(language: str, wanted: str) -> None:
+    assert speaker(language).duration(9, "hour") == wanted

@@ -172,7 +172,8 @@ class Answerers:
         """Which is better, from the figures that exist for both (on the named benchmarks, if any)."""
         pair = [*dict.fromkeys([*part.models, self.kb.subject])][:2]
         if len(pair) < 2:
-            return self.score(part, say) if part.benchmarks else self.strengths(say)
+            weak = "worse" in part.words and "better" not in part.words  # "its weakest benchmark"
+            return self.score(part, say) if part.benchmarks else self.strengths(say, weak=weak)
         a, b = pair
         ma, mb = self.kb.models[a], self.kb.models[b]
         named = [self.kb.benchmarks[x] for x in part.benchmarks]
@@ -227,9 +228,11 @@ class Answerers:
         per = "; ".join(say(texts.LEADS_ON, model=n, benchmarks=say.join(w)) for n, w in wins.items() if w)
         return say(texts.VERDICT_MIXED, lines=f"{per} ({lines})")
 
-    def strengths(self, say: Speaker) -> Piece:
-        """ "is spark any good?": where it leads and where it falls short, in one answer."""
-        entry = self.kb.entries.get("is-muse-spark-the-best") or self.kb.entries.get("weaknesses-summary")
+    def strengths(self, say: Speaker, *, weak: bool = False) -> Piece:
+        """ "is spark any good?": where it leads and where it falls short, in one answer;
+        `weak` ("where does it struggle?"): where it falls short."""
+        ids = ["weaknesses-summary", "is-muse-spark-the-best"]
+        entry = next((self.kb.entries[i] for i in (ids if weak else ids[::-1]) if i in self.kb.entries), None)
         if entry is None:
             return self.model(Part(()), say)
         return self.entry(entry, say)

@@ -230,9 +230,10 @@ def _when(reset_at: dt.datetime, now: dt.datetime, say: Speaker) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        left = f"{hours} h {minutes} min"
+        parts = [(hours, "hour"), (minutes, "minute")]
     elif minutes:
-        left = f"{minutes} min {secs} s" if secs and minutes < 10 else f"{minutes} min"
+        parts = [(minutes, "minute"), (secs, "second")] if secs and minutes < 10 else [(minutes, "minute")]
     else:
-        left = f"{secs} s"
+        parts = [(secs, "second")]
+    left = " ".join(say.duration(n, unit) for n, unit in parts)
     return say(texts.RESETS_AT, clock=reset_at.strftime("%H:%M"), left=left)

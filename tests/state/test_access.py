@@ -95,7 +95,7 @@ def test_per_minute_limit_refuses_with_the_reset_time(store: Store) -> None:
     refused = quotas.spend(USER)
     assert not refused and refused.reason == "user_minute"
     assert refused.reset_at == dt.datetime(2026, 11, 26, 14, 3, tzinfo=dt.UTC)
-    assert "at 14:03 UTC (in 30 s)" in refused.message
+    assert "at 14:03 UTC (in 30 sec)" in refused.message
     assert "2 questions a minute" in refused.message
     clock.at += 30
     assert quotas.spend(USER), "a new minute, a new allowance"
@@ -110,7 +110,7 @@ def test_per_day_limit_refuses_until_midnight_utc(store: Store) -> None:
     refused = quotas.spend(USER)
     assert refused.reason == "user_day"
     assert refused.reset_at == dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
-    assert "at 00:00 UTC (in 9 h 52 min)" in refused.message
+    assert "at 00:00 UTC (in 9 hr 52 min)" in refused.message
     clock.at = dt.datetime(2026, 11, 27, 0, 0, 1, tzinfo=dt.UTC).timestamp()
     assert quotas.spend(USER)
 
@@ -194,7 +194,7 @@ def test_report_shows_own_numbers_limits_and_resets(store: Store) -> None:
     quotas.spend(USER, GROUP, group=True)
     quotas.spend(OTHER, GROUP, group=True)
     text = quotas.report(USER, GROUP, group=True).markdown(quotas.now())
-    assert "you, this minute: **1** of 2 — resets at 14:03 UTC (in 30 s)" in text
+    assert "you, this minute: **1** of 2 — resets at 14:03 UTC (in 30 sec)" in text
     assert "you, today (UTC): **1** of 5" in text
     assert "this group, this minute: **2** of 3" in text
     private = quotas.report(USER).markdown(quotas.now())

@@ -220,7 +220,7 @@ async def test_over_the_minute_limit_gets_the_reset_time_and_usage_shows_it(
     bot_api.message(USER, "/usage")
     first, second, refused, knowledge, usage = map(text_of, await bot_api.wait_for_messages(USER, 5))
     assert first.startswith("Hello!") and second.startswith("Hello!")
-    assert "2 questions a minute" in refused and "at 14:03 UTC (in 30 s)" in refused
+    assert "2 questions a minute" in refused and "at 14:03 UTC (in 30 sec)" in refused
     assert KNOWLEDGE_A in knowledge, "knowledge answers are not limited"
     assert "you, this minute: 2 of 2" in usage and "you, today (UTC): 2 of 100" in usage
     assert len(llm.requests) == 2
@@ -233,7 +233,7 @@ async def test_over_the_day_limit_names_midnight_utc(
     bot_api.message(USER, LLM_Q)
     bot_api.message(USER, f"/ask {LLM_Q}")
     _, refused = map(text_of, await bot_api.wait_for_messages(USER, 2))
-    assert "1 question a day" in refused and "at 00:00 UTC (in 9 h 57 min)" in refused
+    assert "1 question a day" in refused and "at 00:00 UTC (in 9 hr 57 min)" in refused
 
 
 async def test_group_and_user_limits_are_separate(
