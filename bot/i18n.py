@@ -19,8 +19,9 @@ import decimal
 import functools
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+TimeUnit = Literal["hour", "minute", "second"]
 LOCALES: dict[str, str] = {"en": "en_US", "es": "es", "pt": "pt_BR", "id": "id", "hi": "hi"}
 LANGUAGE_NAMES: dict[str, str] = {
     "en": "English",
@@ -74,7 +75,7 @@ class Speaker:
 
         return str(format_date(day, format="medium" if brief else "long", locale=self.locale))
 
-    def duration(self, amount: int, unit: str) -> str:
+    def duration(self, amount: int, unit: TimeUnit) -> str:
         """An amount of one time unit ("hour", "minute", "second") as the reader abbreviates it
         ("9 hr", "57 min", "30 s", "9 घं॰"): CLDR's short unit, through Babel."""
         from babel.dates import format_timedelta

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot import texts
-from bot.i18n import Speaker, speaker
+from bot.i18n import Speaker, TimeUnit, speaker
 from bot.ops.settings import Settings
 from bot.state.store import Store
 
@@ -229,6 +229,7 @@ def _when(reset_at: dt.datetime, now: dt.datetime, say: Speaker) -> str:
     seconds = max(1, round((reset_at - now).total_seconds()))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
+    parts: list[tuple[int, TimeUnit]]
     if hours:
         parts = [(hours, "hour"), (minutes, "minute")]
     elif minutes:
