@@ -54,6 +54,8 @@ UNNAMED_THRESHOLD = 0.6  # for a question that names nothing the knowledge base 
 ON_TOPIC_THRESHOLD = 0.4  # for a question that names the subject or its domain (the API, weights)
 TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is this close
 SUGGEST_THRESHOLD = 0.4
+#: Words that ask what it can do in a field, not its figure ("can it see photos?").
+_CAPABILITY = frozenset({"can", "see", "understand", "read", "watch", "process", "handle", "support"})
 #: Words that mark a claim ("…, right?", "¿verdad?", "kan"): what the claim is about is searched.
 _TAGS = frozenset({"right"})
 OVERVIEW_ENTRY = "what-is-muse-spark"
@@ -343,8 +345,11 @@ class Engine:
         """ "should i use spark for coding agents", "o spark é bom pra programar?": advice about
         a field (a topic word, no benchmark named) is the prose that gives it, figures included,
         not a lone score. A claim in it is corrected from the scores instead."""
+        capability = part.intent is Intent.SCORE and bool(
+            set(part.words) & _CAPABILITY
+        )  # "can it see photos?"
         return (
-            part.intent is Intent.VERDICT
+            (part.intent is Intent.VERDICT or capability)
             and part.topic_only
             and len(set(part.models)) < 2
             and not part.claims

@@ -982,3 +982,15 @@ def test_by_how_much_after_the_figures_adds_nothing(engine: Engine) -> None:
     )
     assert answer.subject == "aa-index-v4"
     assert "53" in answer.text and "52" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["can it see images?", "puede ver fotos y videos o solo texto?", "muse spark bisa lihat gambar?"],
+)
+def test_what_it_can_do_in_a_field_is_the_prose_not_the_placing(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).subject == "vision-capabilities"
+
+
+def test_how_it_does_in_a_field_is_still_its_standing(engine: Engine) -> None:
+    assert engine.lookup("how is it at vision").subject == "vision-ranking"
