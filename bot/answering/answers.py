@@ -135,6 +135,16 @@ class Answerers:
         ranking = self.comparer.rank(part.benchmarks[0])
         bench = ranking.benchmark
         text = ranking.to_markdown(say, self.measures(bench, say))
+        own = bench.score_for(self.kb.subject)
+        note = (
+            own.note
+            if own and say.language == "en"
+            else self._translated_note(bench, own, say.language)
+            if own
+            else ""
+        )
+        if note:  # the source's remark on the subject's place ("top 5 globally")
+            text += f"\n\n{note}"
         return Piece(text, "compare", ranking.source_ids, bench.id, ranking, ranking.title)
 
     def compare(self, part: Part, say: Speaker) -> Piece:
