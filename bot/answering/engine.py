@@ -30,7 +30,7 @@ from bot.answering.dictionary import is_common
 from bot.answering.followups import FollowUps, asked_and_answered
 from bot.answering.guard import FigureGuard
 from bot.answering.language import packs
-from bot.answering.lexicon import MentionIndex
+from bot.answering.lexicon import MentionIndex, knowledge_vocabulary
 from bot.answering.parser import Parser
 from bot.answering.prompt import build_messages, relevant_source_ids
 from bot.answering.query import Intent, Part, Query
@@ -59,6 +59,7 @@ _CAPABILITY = frozenset({"can", "see", "understand", "read", "watch", "process",
 #: Words that mark a claim ("…, right?", "¿verdad?", "kan"): what the claim is about is searched.
 _TAGS = frozenset({"right"})
 OVERVIEW_ENTRY = "what-is-muse-spark"
+ROLLOUT_ENTRY = "rollout-timing"  # where it comes: every app, over the coming weeks
 SERIES_ENTRY = "first-muse-model"  # what Muse Spark is not: an update or a rename of Llama
 _FOLLOW_UP_DEPTH = 3
 _FIGURES = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
@@ -91,11 +92,14 @@ class Engine:
         self.kb = kb
         self.llm = llm
         self.mentions = MentionIndex(kb)
-        self.speller = Speller(self._vocabulary())
+        self.speller = Speller(knowledge_vocabulary(kb, self.mentions))
         self.comparer = Comparer(kb, self.mentions)
         self.retriever = retriever or CuratedRetriever(kb, self.speller)
         spellers = {
-            code: Speller(self._vocabulary(code), is_word=functools.partial(is_common, language=code))
+            code: Speller(
+                knowledge_vocabulary(kb, self.mentions, code),
+                is_word=functools.partial(is_common, language=code),
+            )
             for code in packs()
         }
         self.parser = Parser(kb, self.mentions, spellers)
@@ -105,26 +109,6 @@ class Engine:
         self.unknowns = CuratedUnknowns(kb, self.parser, self.mentions)
         self.followups = FollowUps(kb, self.retriever, self.answerers)
         self._people = {e.id: e.name for e in kb.entities.values() if e.kind == "person"}
-
-    def _vocabulary(self, language: str | None = None) -> set[str]:
-        """The words typos are mended toward: the names, and the knowledge base's and language
-        pack's words in `language` (every language when None). One language at a time, so an
-        English "saying" is not mended into the Indonesian "saing"."""
-        words = set(self.mentions.vocabulary)
-        if language in (None, "en"):
-            for e in self.kb.entries.values():
-                words.update(tokens(" ".join((e.title, e.answer, e.detail, *e.questions, *e.keywords))))
-            for u in self.kb.unknowns.values():
-                words.update(tokens(" ".join(u.triggers)))
-        for code, pack in packs().items():
-            if language in (None, code):
-                words.update(w for phrases in pack.concepts.values() for p in phrases for w in tokens(p))
-        for code in self.kb.translations.languages():
-            if language in (None, code):
-                for kind in ("entries", "unknowns"):
-                    for item in self.kb.translations.items(code, kind):
-                        words.update(tokens(" ".join(str(v) for v in item.model_dump().values())))
-        return words
 
     # -- the public calls ---------------------------------------------------------------------
 
@@ -300,6 +284,8 @@ class Engine:
             more = self.followups.more(part, query.follows, say, self.parser.stopwords(query.language))
             if more is not None:
                 return more
+        if self._exclusive(part):  # "its only on whatsapp for now": it comes to every app
+            return self._corrected(a.entry(self.kb.entries[ROLLOUT_ENTRY], say), say)
         if part.other_versions:
             return a.not_in_source(say.join(list(part.other_versions)), say, model=True)
         if part.intent is Intent.SCORE and not part.benchmarks:
@@ -333,6 +319,24 @@ class Engine:
         points_back = set(part.words) & REFERRING  # "is that good enough for my devops agents?"
         own_names = self.parser.names_in(" ".join(part.said), query.language)
         return asks_figure and not (own_names or points_back) and bool(unsourced_names(part, query.language))
+
+    def _exclusive(self, part: Part) -> bool:
+        """Whether a part says it is on one surface only ("whatsapp-only?", "only through the api")."""
+        surfaces = [
+            e for e in part.entities if e in self.kb.entities and self.kb.entities[e].kind == "surface"
+        ]
+        only = "only" in part.words or any(w.endswith("only") for w in part.said)
+        return (
+            only
+            and bool(surfaces or "api" in part.words)
+            and not part.benchmarks
+            and ROLLOUT_ENTRY in self.kb.entries
+        )
+
+    @staticmethod
+    def _corrected(piece: Piece, say: Speaker) -> Piece:
+        piece.text = corrected(piece.text, say)
+        return piece
 
     def _renamed(self, part: Part, unknown: str) -> bool:
         """ "muse spark is basically llama 5 with a new name": the subject said to be another

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.answering.language import packs
 from bot.answering.words import tokens
 from bot.knowledge import Benchmark, KnowledgeBase, Model
 
@@ -161,3 +162,24 @@ class MentionIndex:
             if display not in names:
                 names.append(display)
         return names[:limit]
+
+
+def knowledge_vocabulary(kb: KnowledgeBase, mentions: MentionIndex, language: str | None = None) -> set[str]:
+    """The words typos are mended toward: the names, and the knowledge base's and language
+    pack's words in `language` (every language when None). One language at a time, so an
+    English "saying" is not mended into the Indonesian "saing"."""
+    words = set(mentions.vocabulary)
+    if language in (None, "en"):
+        for e in kb.entries.values():
+            words.update(tokens(" ".join((e.title, e.answer, e.detail, *e.questions, *e.keywords))))
+        for u in kb.unknowns.values():
+            words.update(tokens(" ".join(u.triggers)))
+    for code, pack in packs().items():
+        if language in (None, code):
+            words.update(w for phrases in pack.concepts.values() for p in phrases for w in tokens(p))
+    for code in kb.translations.languages():
+        if language in (None, code):
+            for kind in ("entries", "unknowns"):
+                for item in kb.translations.items(code, kind):
+                    words.update(tokens(" ".join(str(v) for v in item.model_dump().values())))
+    return words

@@ -994,3 +994,16 @@ def test_what_it_can_do_in_a_field_is_the_prose_not_the_placing(engine: Engine, 
 
 def test_how_it_does_in_a_field_is_still_its_standing(engine: Engine) -> None:
     assert engine.lookup("how is it at vision").subject == "vision-ranking"
+
+
+@pytest.mark.parametrize(
+    ("question", "no"), [("its only on whatsapp for now", "No"), ("é só no whatsapp?", "Não")]
+)
+def test_calling_it_one_apps_only_is_corrected_with_every_app(engine: Engine, question: str, no: str) -> None:
+    answer = engine.lookup(question)
+    assert answer.text.split()[0] == no
+    assert "Instagram" in answer.text and "Messenger" in answer.text
+
+
+def test_asking_whether_it_is_on_an_app_claims_nothing(engine: Engine) -> None:
+    assert not engine.lookup("is it on whatsapp?").text.startswith("No")
