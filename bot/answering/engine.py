@@ -267,8 +267,10 @@ class Engine:
             return None
         named_figure = part.intent in _FIGURES and bool(part.benchmarks) and not part.topic_only
         unknown = self.unknowns.asked(part, query, figures=named_figure)
-        if unknown is not None and self._renamed(part, unknown) and SERIES_ENTRY in self.kb.entries:
-            piece = a.entry(self.kb.entries[SERIES_ENTRY], say)  # "spark is just llama 5 renamed"
+        if self._exclusive(part) or (unknown is not None and self._renamed(part, unknown)):
+            # "its only on whatsapp for now": it comes to every app; "spark is just llama 5 renamed"
+            entry = ROLLOUT_ENTRY if self._exclusive(part) else SERIES_ENTRY
+            piece = a.entry(self.kb.entries[entry], say)
             piece.text = corrected(piece.text, say)
             return piece
         if unknown is not None:
@@ -284,8 +286,6 @@ class Engine:
             more = self.followups.more(part, query.follows, say, self.parser.stopwords(query.language))
             if more is not None:
                 return more
-        if self._exclusive(part):  # "its only on whatsapp for now": it comes to every app
-            return self._corrected(a.entry(self.kb.entries[ROLLOUT_ENTRY], say), say)
         if part.other_versions:
             return a.not_in_source(say.join(list(part.other_versions)), say, model=True)
         if part.intent is Intent.SCORE and not part.benchmarks:
@@ -322,26 +322,15 @@ class Engine:
 
     def _exclusive(self, part: Part) -> bool:
         """Whether a part says it is on one surface only ("whatsapp-only?", "only through the api")."""
-        surfaces = [
-            e for e in part.entities if e in self.kb.entities and self.kb.entities[e].kind == "surface"
-        ]
+        kinds = {self.kb.entities[e].kind for e in part.entities if e in self.kb.entities}
         only = "only" in part.words or any(w.endswith("only") for w in part.said)
-        return (
-            only
-            and bool(surfaces or "api" in part.words)
-            and not part.benchmarks
-            and ROLLOUT_ENTRY in self.kb.entries
-        )
-
-    @staticmethod
-    def _corrected(piece: Piece, say: Speaker) -> Piece:
-        piece.text = corrected(piece.text, say)
-        return piece
+        where = "surface" in kinds or "api" in part.words
+        return only and where and not part.benchmarks and ROLLOUT_ENTRY in self.kb.entries
 
     def _renamed(self, part: Part, unknown: str) -> bool:
         """ "muse spark is basically llama 5 with a new name": the subject said to be another
         model under a new name, a false premise the entry on the Muse series answers."""
-        other = self.kb.unknowns[unknown].names_a_subject
+        other = self.kb.unknowns[unknown].names_a_subject and SERIES_ENTRY in self.kb.entries
         return other and self.kb.subject in part.models and bool(set(part.words) & _RENAMING)
 
     @staticmethod
