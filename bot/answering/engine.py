@@ -267,9 +267,9 @@ class Engine:
             return None
         named_figure = part.intent in _FIGURES and bool(part.benchmarks) and not part.topic_only
         unknown = self.unknowns.asked(part, query, figures=named_figure)
-        if self._exclusive(part) or (unknown is not None and self._renamed(part, unknown)):
-            # "its only on whatsapp for now": it comes to every app; "spark is just llama 5 renamed"
-            entry = ROLLOUT_ENTRY if self._exclusive(part) else SERIES_ENTRY
+        exclusive = self._exclusive(part)  # "its only on whatsapp for now": it comes to every app
+        if exclusive or (unknown is not None and self._renamed(part, unknown)):  # "just llama 5 renamed"
+            entry = ROLLOUT_ENTRY if exclusive else SERIES_ENTRY
             piece = a.entry(self.kb.entries[entry], say)
             piece.text = corrected(piece.text, say)
             return piece
@@ -317,8 +317,8 @@ class Engine:
         benchmark itself): "and on charxiv?" after a figure is not more of that figure."""
         asks_figure = part.intent in _FIGURES or "how" in part.asks or part.fragment
         points_back = set(part.words) & REFERRING  # "is that good enough for my devops agents?"
-        own_names = self.parser.names_in(" ".join(part.said), query.language)
-        return asks_figure and not (own_names or points_back) and bool(unsourced_names(part, query.language))
+        bare = self.redundancy.bare(part, query.language)
+        return asks_figure and bare and not points_back and bool(unsourced_names(part, query.language))
 
     def _exclusive(self, part: Part) -> bool:
         """Whether a part says it is on one surface only ("whatsapp-only?", "only through the api")."""
@@ -337,10 +337,9 @@ class Engine:
     def _advice(part: Part) -> bool:
         """ "should i use spark for coding agents", "o spark é bom pra programar?": advice about
         a field (a topic word, no benchmark named) is the prose that gives it, figures included,
-        not a lone score. A claim in it is corrected from the scores instead."""
-        capability = part.intent is Intent.SCORE and bool(
-            set(part.words) & _CAPABILITY
-        )  # "can it see photos?"
+        not a lone score; so is what it can do in a field ("can it see photos?"). A claim in it
+        is corrected from the scores instead."""
+        capability = part.intent is Intent.SCORE and bool(set(part.words) & _CAPABILITY)
         return (
             (part.intent is Intent.VERDICT or capability)
             and part.topic_only

@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.answering.dictionary import is_common
 from bot.answering.words import normalize
 from bot.knowledge import load_yaml
 
@@ -144,7 +145,6 @@ def _not_english(words: list[str], as_typed: list[str], *, spelling: bool = True
     """For a message English knows at most one word of ("como funciona o modo contemplating"),
     the other language its spelling (`spelling`) or the detector finds, if any. English knows a
     word its pack lists, or an everyday English word that is not one in Spanish or Portuguese."""
-    from bot.answering.dictionary import is_common
 
     english_only = sum(is_common(w, "en") and not (is_common(w, "es") or is_common(w, "pt")) for w in words)
     if known_words(words, DEFAULT) > 1 or english_only > 1:

@@ -111,13 +111,13 @@ def test_the_inbox_prunes_old_answered_ids_without_forgetting_recent_ones(store:
 
 
 def test_an_old_data_folder_keeps_its_handled_updates(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite3"
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE handled_updates (update_id INTEGER PRIMARY KEY, at REAL NOT NULL)")
-    db.execute("INSERT INTO handled_updates VALUES (41, 1.0)")
-    db.commit()
-    db.close()
-    store = Store(path)
+    store = Store(
+        _old_data_folder(
+            tmp_path,
+            "CREATE TABLE handled_updates (update_id INTEGER PRIMARY KEY, at REAL NOT NULL)",
+            "INSERT INTO handled_updates VALUES (41, 1.0)",
+        )
+    )
     try:
         state = store.update_state(41)
         assert state is not None and state[1] is not None, "answered before the upgrade"
@@ -197,17 +197,15 @@ def test_a_failed_write_leaves_the_store_usable(tmp_path: Path) -> None:
 
 
 def test_an_old_history_without_languages_is_read_and_kept(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite3"
-    db = sqlite3.connect(path)
-    db.execute(
-        "CREATE TABLE turns (id INTEGER PRIMARY KEY AUTOINCREMENT, chat_id INTEGER NOT NULL, "
-        "thread_id INTEGER NOT NULL DEFAULT 0, role TEXT NOT NULL, text TEXT NOT NULL, at REAL NOT NULL)"
+    store = Store(
+        _old_data_folder(
+            tmp_path,
+            "CREATE TABLE turns (id INTEGER PRIMARY KEY AUTOINCREMENT, chat_id INTEGER NOT NULL, "
+            "thread_id INTEGER NOT NULL DEFAULT 0, role TEXT NOT NULL, text TEXT NOT NULL, at REAL NOT NULL)",
+            "INSERT INTO turns (chat_id, role, text, at) VALUES (1, 'user', 'cuándo salió', 1.0)",
+            "INSERT INTO turns (chat_id, role, text, at) VALUES (1, 'assistant', 'El 8 de abril', 1.0)",
+        )
     )
-    db.execute("INSERT INTO turns (chat_id, role, text, at) VALUES (1, 'user', 'cuándo salió', 1.0)")
-    db.execute("INSERT INTO turns (chat_id, role, text, at) VALUES (1, 'assistant', 'El 8 de abril', 1.0)")
-    db.commit()
-    db.close()
-    store = Store(path)
     try:
         store.remember(1, "y quién lo hizo", "Meta Superintelligence Labs", language="es")
         history = store.history(1, turns=5)
@@ -217,3 +215,14 @@ def test_an_old_history_without_languages_is_read_and_kept(tmp_path: Path) -> No
         ]
     finally:
         store.close()
+
+
+def _old_data_folder(tmp_path: Path, *statements: str) -> Path:
+    """A state file as an older version left it: the tables and rows `statements` make."""
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    for statement in statements:
+        db.execute(statement)
+    db.commit()
+    db.close()
+    return path
