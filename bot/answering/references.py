@@ -78,6 +78,7 @@ class References:
         """The parts with what they refer to filled in; `referents` are the people the bot's
         last answer named (entity ids)."""
         parts = self._borrowing(parts, previous, language)
+        parts = [self._on_mode(p, previous, language) for p in parts]
         asked_who = previous is not None and any("who" in p.asks for p in previous.parts)
         parts = [self._resolve_people(p, referents, dropped=asked_who and language != "en") for p in parts]
         return [self._default_subject(p, previous, language) for p in parts]
@@ -105,6 +106,37 @@ class References:
                 part = replace(part, intent=self._intent(part, part.words))
             out.append(part)
         return out
+
+    def _on_mode(self, part: Part, previous: Query | None, language: str) -> Part:
+        """ "what is contemplating mode" → "what's it up against from google and openai?": "it"
+        is still the mode, and the makers' names mean their own reasoning modes (Gemini Deep
+        Think, GPT-5.4 Pro), not their base models."""
+        if previous is None or part.entities or part.benchmarks:
+            return part
+        modes = tuple(e for p in previous.parts for e in p.entities if self._is_mode(e))
+        pointing = set(part.words) & (REFERRING | self._phrasing.pointers(language))
+        rivals = part.models or set(part.words) & COMPARE_WORDS
+        if not modes or not (pointing or part.fragment) or not rivals:
+            return part
+        models = tuple(dict.fromkeys(self._mode_of(m) for m in part.models))
+        part = replace(part, entities=modes[:1], models=models)
+        part = replace(part, intent=self._intent(part, part.words))
+        if part.intent in (Intent.VERDICT, Intent.COMPARE) and self._kb.subject not in models:
+            part = replace(part, models=(self._kb.subject, *models))  # "is it better than …": it too
+        return part
+
+    def _is_mode(self, entity: str) -> bool:
+        found = self._kb.entities.get(entity)
+        return found is not None and found.kind == "mode"
+
+    def _mode_of(self, model: str) -> str:
+        """A model's variant that the source scores in a reasoning mode, or the model itself."""
+        for variant in self._kb.models.values():
+            if variant.variant_of == model and any(
+                s.model == variant.id and s.mode for b in self._kb.benchmarks.values() for s in b.scores
+            ):
+                return variant.id
+        return model
 
     @staticmethod
     def _keeps_benchmark(part: Part, i: int) -> bool:

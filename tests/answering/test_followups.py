@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.answering.engine import Engine
 from bot.conversation import Asker, Conversation, Question
 from bot.state.store import Store
@@ -122,3 +124,19 @@ def test_a_follow_up_that_leaves_out_he_is_about_the_person_just_named(engine: E
     """Spanish and Portuguese drop the subject: "y cómo llegó a meta?" after "who leads MSL"."""
     reply = _chat(engine, "quien lidera meta superintelligence labs", "y como llego a meta ese wey")[1]
     assert "Scale AI" in reply
+
+
+@pytest.mark.parametrize(
+    ("language", "messages"),
+    [
+        ("en", ("what is contemplating mode", "whats it competing against from google and openai")),
+        ("pt", ("o que é o modo contemplating", "e o modo pro do gpt 5.4 faz oq diferente")),
+    ],
+)
+def test_rivals_of_a_mode_are_the_other_makers_reasoning_modes(
+    engine: Engine, language: str, messages: tuple[str, str]
+) -> None:
+    """After a mode, "google and openai" mean Deep Think and GPT-5.4 Pro, not the base models."""
+    _, rivals = _chat(engine, *messages)
+    assert "Deep Think" in rivals and "GPT-5.4 Pro" in rivals
+    assert "Contemplating" in rivals
