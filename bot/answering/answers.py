@@ -179,12 +179,55 @@ class Answerers:
         )
 
     def verdict(self, part: Part, say: Speaker) -> Piece:
-        """Which is better, from the figures that exist for both (on the named benchmarks, if any)."""
-        pair = [*dict.fromkeys([*part.models, self.kb.subject])][:2]
-        if len(pair) < 2:
+        """Which is better, from the figures that exist for both (on the named benchmarks, if
+        any). Several rivals ("is spark better than gemini and gpt?") get a sentence each,
+        against the bot's subject when it is named, else against the first model named."""
+        named = list(dict.fromkeys(part.models))
+        subject = self.kb.subject
+        if subject in named or len(named) < 2:
+            anchor, rivals = subject, [m for m in named if m != subject]
+        else:
+            anchor, rivals = named[0], named[1:]
+        if not rivals:
             weak = "worse" in part.words and "better" not in part.words  # "its weakest benchmark"
             return self.score(part, say) if part.benchmarks else self.strengths(say, weak=weak)
-        a, b = pair
+        if len(rivals) >= 2:
+            return self._group_verdict(part, [anchor, *rivals], say)
+        text, sources = self._pair_verdict(part, anchor, rivals[0], say)
+        ma, mb = self.kb.models[anchor], self.kb.models[rivals[0]]
+        return Piece(
+            text, sources=sorted(sources), subject=f"{ma.id},{mb.id}", title=f"{ma.name} vs {mb.name}"
+        )
+
+    def _group_verdict(self, part: Part, models: list[str], say: Speaker) -> Piece:
+        """ "is spark better than gemini and gpt?": who leads among them on each benchmark that
+        gives at least two of them a figure, then the table (ties are left to the table)."""
+        benches = [self.kb.benchmarks[x] for x in part.benchmarks] or [
+            x for x in self.kb.benchmarks.values() if x.unit == "score"
+        ]
+        shared = [(x, f) for x in benches if len(f := [(m, s) for m in models if (s := x.score_for(m))]) >= 2]
+        if not shared:
+            names = [self.kb.models[m].name for m in models]
+            return Piece(
+                say(texts.VERDICT_NONE, a=say.join(names[:-1]), b=names[-1]), subject=",".join(models)
+            )
+        wins: dict[str, list[str]] = {}
+        for bench, found in shared:
+            top = [m for m, s in found if not any(_better(bench, o, s) for _, o in found)]
+            if len(top) == 1:
+                wins.setdefault(self.kb.models[top[0]].name, []).append(bench.label)
+        if len(shared) == 1 and len(wins) == 1:
+            bench, found = shared[0]
+            lines = say.join([f"{self.kb.models[m].name} {figure(bench, s.value, say)}" for m, s in found])
+            text = say(texts.VERDICT_ON, benchmark=bench.name, winner=next(iter(wins)), lines=lines)
+            return Piece(text, sources=[bench.source], subject=",".join(models), title=bench.name)
+        per = "; ".join(say(texts.LEADS_ON, model=n, benchmarks=say.join(w)) for n, w in wins.items())
+        table = self.comparer.compare_models(models, benchmarks=[x.id for x, _ in shared])
+        text = say(texts.VERDICT_GROUP, lines=per) + "\n\n" + table.to_markdown(say)
+        return Piece(text, "compare", table.source_ids, ",".join(models), table, table.title)
+
+    def _pair_verdict(self, part: Part, a: str, b: str, say: Speaker) -> tuple[str, set[str]]:
+        """One pair's verdict sentence and the sources behind it."""
         ma, mb = self.kb.models[a], self.kb.models[b]
         named = [self.kb.benchmarks[x] for x in part.benchmarks]
         if part.topic_only and all(x.general for x in named) and len(set(part.models)) <= 2:
@@ -199,8 +242,7 @@ class Answerers:
             lacking.setdefault(model.name, []).append(bench.name)
         for name, names in lacking.items():
             text += " " + say(texts.VERDICT_MISSING, model=name, benchmarks=say.join(names))
-        sources = sorted({x.source for x in benches})
-        return Piece(text, sources=sources, subject=f"{a},{b}", title=f"{ma.name} vs {mb.name}")
+        return text, {x.source for x in benches}
 
     def _verdict_text(
         self, ma: Model, mb: Model, both: list[tuple[Benchmark, Score, Score]], say: Speaker, *, asked: bool

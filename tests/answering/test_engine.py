@@ -736,6 +736,15 @@ def test_which_is_better_overall_weighs_every_benchmark(engine: Engine) -> None:
     assert "57" in text
 
 
+def test_better_than_two_rivals_says_who_leads_where(engine: Engine) -> None:
+    """ "better than gemini and gpt?" names the leader of each benchmark, not one pair's verdict."""
+    text = engine.lookup("is muse spark better than gemini and gpt?").text
+    verdict = text.split("\n")[0]
+    for model, bench in [("Muse Spark", "HealthBench"), ("Gemini 3.1 Pro", "ARC-AGI"), ("GPT-5.4", "Term")]:
+        assert re.search(rf"{re.escape(model)}\W+ leads on [^;]*{bench}", verdict), verdict
+    assert "42.8" in text and "76.5" in text and "75.1" in text
+
+
 @pytest.mark.parametrize(
     ("question", "subject"),
     [
