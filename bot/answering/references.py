@@ -116,7 +116,8 @@ class References:
         modes = tuple(e for p in previous.parts for e in p.entities if self._is_mode(e))
         pointing = set(part.words) & (REFERRING | self._phrasing.pointers(language))
         rivals = part.models or set(part.words) & COMPARE_WORDS
-        if not modes or not (pointing or part.fragment) or not rivals:
+        aside = not part.asks and not set(part.words) & COMPARE_WORDS  # "… I mean google and openai"
+        if not modes or not (pointing or part.fragment or aside) or not rivals:
             return part
         models = tuple(dict.fromkeys(self._mode_of(m) for m in part.models))
         part = replace(part, entities=modes[:1], models=models)

@@ -4,6 +4,7 @@ more (never the same answer twice), a bare "why?" gets the reason."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -131,6 +132,7 @@ def test_a_follow_up_that_leaves_out_he_is_about_the_person_just_named(engine: E
     [
         ("en", ("what is contemplating mode", "whats it competing against from google and openai")),
         ("pt", ("o que é o modo contemplating", "e o modo pro do gpt 5.4 faz oq diferente")),
+        ("es", ("que es el modo contemplating", "y contra que compite? lo de google y openai digo")),
     ],
 )
 def test_rivals_of_a_mode_are_the_other_makers_reasoning_modes(
@@ -140,3 +142,4 @@ def test_rivals_of_a_mode_are_the_other_makers_reasoning_modes(
     _, rivals = _chat(engine, *messages)
     assert "Deep Think" in rivals and "GPT-5.4 Pro" in rivals
     assert "Contemplating" in rivals
+    assert not re.search(r"\d\d[.,]\d", rivals)  # how they work, not a table of the base models
