@@ -60,9 +60,11 @@ class Redundancy:
         """Whether a part only goes on about the one before it: a fact with no benchmark, no
         question word of its own and at most two words that mean anything ("é 1M tipo o gemini?");
         or a part that names nothing and speaks of the same thing ("bisa bahasa indonesia gak?
-        bagus gak bahasanya": its language)."""
+        bagus gak bahasanya": its language); or a comparison of the missing figure before it."""
         if part.benchmarks:
             return False
+        if part.intent is Intent.COMPARE and before.intent is Intent.SCORE and not before.benchmarks:
+            return True  # "swe-bench score? i need to compare it with claude": the missing figure
         own_question = part.asks - {"how"}  # "como" is also "like": "1M como gemini?"
         stop = self.parser.stopwords(language)
         meaning = part.content(stop)

@@ -985,6 +985,20 @@ def test_a_follow_up_on_a_benchmark_the_source_lacks_gets_no_earlier_figure(
     assert not re.search(r"\d\d[.,]\d", answer.text)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "alguien tiene el score de muse spark en SWE-bench Verified? necesito compararlo con claude",
+        "whats muse spark's swe-bench score, and how does claude compare",
+    ],
+)
+def test_comparing_a_figure_the_source_lacks_adds_no_other_figures(engine: Engine, question: str) -> None:
+    """The missing figure cannot be compared: no table of the benchmarks the source does give."""
+    answer = engine.lookup(question)
+    assert answer.subject == "other-benchmarks"  # the unknown: which benchmarks the source does give
+    assert not re.search(r"\d\d[.,]\d", answer.text)
+
+
 def test_by_how_much_after_the_figures_adds_nothing(engine: Engine) -> None:
     answer = _ask(
         engine, "e o claude ficou na frente do muse? por quanto?", "me passa o ranking do aa index v4"
