@@ -9,6 +9,7 @@ from collections.abc import Collection
 
 from bot.answering.clauses import Token
 from bot.answering.query import Claim, Part
+from bot.answering.vocabulary import COUNTED_UNITS, NUMBER_WORDS
 
 __all__ = ["read_claims"]
 
@@ -38,6 +39,9 @@ def read_claims(
             claims.append(Claim(rank=int(float(tok.word))))
         else:
             claims.append(Claim(value=tok.word, model=_nearest_model(toks, i)))
+    for i, word in enumerate(words[:-1]):
+        if word in NUMBER_WORDS and words[i + 1] in COUNTED_UNITS:  # "like two years back, no?"
+            claims.append(Claim(value=str(NUMBER_WORDS[word]), model=_nearest_model(toks, i)))
     for word, place in _ORDINALS.items():
         if word in words and part.benchmarks:
             claims.append(Claim(rank=place))

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import pairwise
 
 from bot.answering.query import Claim, Part
-from bot.answering.vocabulary import MONTH_NUMBERS
+from bot.answering.vocabulary import COUNTED_UNITS, MONTH_NUMBERS, NUMBER_WORDS
 from bot.answering.words import normalize, tokens
 from bot.knowledge import Benchmark, KnowledgeBase
 
@@ -38,20 +39,6 @@ _OPPOSITES = {
 }
 _NEGATIONS = frozenset({"not", "no", "never", "isnt", "arent", "wont", "cant"})
 _MODES = frozenset({"contemplating", "thinking"})
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
 #: Number sizes as people write them (normalised: no accents). "bi" is Brazilian for billion.
 _SCALES = {
     "thousand": ("thousand", "mil", "ribu", "hazaar", "हज़ार", "हजार"),
@@ -161,9 +148,7 @@ def contradicts_answer(
     if not part.asserting and not _statement(part) and not maker_asked:
         return False
     numbers = _claimed_numbers(q, part)
-    answer_numbers = set(_NUMBER.findall(a)) | {
-        str(n) for w, n in _NUMBER_WORDS.items() if re.search(rf"\b{w}\b", a)
-    }
+    answer_numbers = set(_NUMBER.findall(a)) | _counted(a)
     if unknown and numbers and not numbers & answer_numbers:
         return True  # a figure the source does not give; "10x less compute" is one it gives
     named = [people[e] for e in part.entities if e in people]
@@ -223,9 +208,20 @@ def _statement(part: Part) -> bool:
 
 def _claimed_numbers(question: str, part: Part) -> set[str]:
     """The numbers the question states as figures: not a version ("gpt 5.4", "grok 4") nor
-    part of a name ("arc agi 2"), which the parser leaves out of the part's claims."""
+    part of a name ("arc agi 2"), which the parser leaves out of the part's claims; and those
+    written in words ("two years ago")."""
     claimed = {normalize(c.value) for c in part.claims if c.value}
-    return {n for n in set(_NUMBER.findall(question)) - _versions(question) if n in claimed}
+    return {n for n in set(_NUMBER.findall(question)) - _versions(question) if n in claimed} | (
+        claimed & _counted(question)
+    )
+
+
+def _counted(text: str) -> set[str]:
+    """The numbers a text writes in words before a unit ("nine months", "nueve meses"), as digits."""
+    words = tokens(text)
+    return {
+        str(NUMBER_WORDS[w]) for w, unit in pairwise(words) if w in NUMBER_WORDS and unit in COUNTED_UNITS
+    }
 
 
 def _versions(text: str) -> set[str]:

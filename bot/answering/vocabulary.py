@@ -55,4 +55,29 @@ MONTH_NUMBERS = {
     **dict.fromkeys(["december", "diciembre", "dezembro", "desember", "दिसंबर"], 12),
 }
 MONTHS = frozenset(MONTH_NUMBERS)
+#: Small numbers in words, in every language the bot speaks: "two years ago" states a figure as
+#: "2 years ago" does. Read only before a unit (COUNTED_UNITS): "one" and Hinglish "do" are also
+#: ordinary words.
+NUMBER_WORDS = {
+    **dict.fromkeys(["two", "dos", "dois", "duas", "dua", "do", "दो"], 2),
+    **dict.fromkeys(["three", "tres", "tiga", "teen", "तीन"], 3),
+    **dict.fromkeys(["four", "cuatro", "quatro", "empat", "char", "चार"], 4),
+    **dict.fromkeys(["five", "cinco", "lima", "paanch", "panch", "पांच", "पाँच"], 5),
+    **dict.fromkeys(["six", "seis", "enam", "chhe", "छह"], 6),
+    **dict.fromkeys(["seven", "siete", "sete", "tujuh", "saat", "सात"], 7),
+    **dict.fromkeys(["eight", "ocho", "oito", "delapan", "aath", "आठ"], 8),
+    **dict.fromkeys(["nine", "nueve", "nove", "sembilan", "nau", "नौ"], 9),
+    **dict.fromkeys(["ten", "diez", "dez", "sepuluh", "das", "दस"], 10),
+    **dict.fromkeys(["eleven", "once", "onze", "sebelas", "gyarah", "ग्यारह"], 11),
+    **dict.fromkeys(["twelve", "doce", "doze", "barah", "बारह"], 12),
+}
+#: What a number word counts when it states a figure (the parser's words: "años" reads "year").
+COUNTED_UNITS = frozenset(
+    {
+        *("year", "years", "month", "months", "week", "weeks", "day", "days"),
+        *("billion", "billions", "million", "millions", "times"),
+        *("anos", "meses", "mes", "semanas", "dias", "tahun", "bulan", "minggu", "hari"),
+        *("saal", "sal", "mahine", "mahina", "साल", "महीने", "महीना", "miliar", "juta", "arab", "अरब"),
+    }
+)
 # fmt: on

@@ -935,6 +935,26 @@ def test_spanish_false_premises_are_corrected(engine: Engine, question: str, sub
     assert answer.text.startswith("No —")
 
 
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("alexandr wang joined meta like two years back when they bought scale, no?", "No"),
+        ("wang entro a meta hace dos años, no?", "No"),
+        ("wang entrou na meta faz dois anos né", "Não"),
+        ("wang gabung meta dua tahun lalu kan?", "Tidak"),
+        ("wang do saal pehle meta aaya tha na?", "नहीं"),
+    ],
+)
+def test_a_number_written_in_words_is_a_claim_too(engine: Engine, question: str, no: str) -> None:
+    """ "two years" against the source's nine months is corrected as "2 years" would be."""
+    answer = engine.lookup(question)
+    assert answer.text.split()[0] == no, answer.text
+
+
+def test_the_right_number_in_words_is_not_corrected(engine: Engine) -> None:
+    assert not engine.lookup("wang joined nine months before launch right?").text.startswith("No")
+
+
 @pytest.mark.parametrize("question", ["a cuanto esta el dolar hoy en mexico", "how do i install telegram"])
 def test_a_country_or_an_app_in_another_question_is_not_an_unknown_of_ours(
     engine: Engine, question: str
