@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from itertools import pairwise
 
+from bot.answering.dictionary import is_common
 from bot.answering.query import Claim, Part
 from bot.answering.vocabulary import COUNTED_UNITS, MONTH_NUMBERS, NUMBER_WORDS
 from bot.answering.words import normalize, tokens
@@ -132,18 +133,26 @@ def _tied(bench: Benchmark, model: str, other: str | None) -> bool:
 
 
 def contradicts_answer(
-    question: str, part: Part, answer: str, *, people: Mapping[str, str] = {}, unknown: bool = False
+    question: str,
+    part: Part,
+    answer: str,
+    *,
+    people: Mapping[str, str] = {},
+    unknown: bool = False,
+    language: str = "en",
 ) -> bool:
     """For a prose part that asserts something: does the answer say otherwise?
 
     A number the question states (not a version or a year the answer shares) that the answer
     lacks while giving numbers of its own; a month it names against another month in the answer;
-    a maker it credits when the answer names Meta; a person (`people`: entity id → name) the
+    a maker or a person the source never names credited when the answer names Meta; a person (`people`: entity id → name) the
     answer does not name while naming another; "more" against the answer's "less"; any figure
     asserted about something the source does not give (`unknown`)."""
     q, a = normalize(question), normalize(answer)
     if _denied_outright(part, a):
         return True  # "is the api live?", "how did meta kill llama": asked or asserted, it is "No"
+    if _credits_a_stranger(part, a, language):
+        return True  # "so sam altman's team built this?": the answer says who did
     maker_asked = any(e.startswith("org:") for e in part.entities)  # "did openai make it?" is a claim too
     if not part.asserting and not _statement(part) and not maker_asked:
         return False
@@ -171,6 +180,15 @@ def contradicts_answer(
     directions = {c.direction for c in part.claims if c.direction}
     said = f" {_QUANTIFIER.sub(' ', a)} "  # "more than ten times less" says less
     return ("more" in directions and " less " in said) or ("less" in directions and " more " in said)
+
+
+def _credits_a_stranger(part: Part, answer: str, language: str) -> bool:
+    """Whether the part says someone the source never names (a rare word the bot does not know:
+    "altmans", "hassabis", "deepseek") made it, and the answer names Meta and not them."""
+    if "made" not in part.words or part.asks & {"who", "which"}:
+        return False
+    strangers = [w for w in part.unknown_names if not is_common(w, language)]
+    return bool(strangers) and "meta" in answer and not any(w in answer for w in strangers)
 
 
 def _denied_outright(part: Part, answer: str) -> bool:

@@ -349,7 +349,9 @@ class Engine:
 
     def _contradicted(self, query: Query, part: Part, piece: Piece) -> bool:
         english = piece.text if query.language == "en" else self._english(piece)
-        return contradicts_answer(query.text, part, english, people=self._people, unknown=piece.unknown)
+        return contradicts_answer(
+            query.text, part, english, people=self._people, unknown=piece.unknown, language=query.language
+        )
 
     def _english(self, piece: Piece) -> str:
         """The English text behind a piece (claims are checked against the source's words)."""

@@ -951,6 +951,25 @@ def test_a_number_written_in_words_is_a_claim_too(engine: Engine, question: str,
     assert answer.text.split()[0] == no, answer.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "so sam altman's team built this for meta? strange partnership tbh",
+        "did demis hassabis build muse spark?",
+    ],
+)
+def test_someone_the_source_never_names_credited_with_it_is_corrected(engine: Engine, question: str) -> None:
+    answer = engine.lookup(question)
+    assert answer.text.startswith("No —") and "Meta Superintelligence Labs" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question", ["who made muse spark", "was it made by meta's new lab", "did msl build it?"]
+)
+def test_asking_who_made_it_or_naming_meta_is_not_corrected(engine: Engine, question: str) -> None:
+    assert not engine.lookup(question).text.startswith("No")
+
+
 def test_the_right_number_in_words_is_not_corrected(engine: Engine) -> None:
     assert not engine.lookup("wang joined nine months before launch right?").text.startswith("No")
 
