@@ -37,7 +37,7 @@ from bot.answering.query import Intent, Part, Query
 from bot.answering.redundancy import Redundancy
 from bot.answering.retrieval import CuratedRetriever, Retriever
 from bot.answering.unknowns import CuratedUnknowns, unsourced_names
-from bot.answering.vocabulary import DOMAIN_WORDS, REFERRING
+from bot.answering.vocabulary import DOMAIN_WORDS, QUESTION_WORDS, REFERRING
 from bot.answering.words import Speller, tokens
 from bot.i18n import Speaker, speaker
 from bot.knowledge import Entry, KnowledgeBase
@@ -404,7 +404,8 @@ class Engine:
         bar is higher: a question that only sounds like the subject ("is the store open") must
         match an entry well to be answered from it."""
         stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
-        own = [*self._names(part), *(w for w in part.words if w not in stop and w not in _TAGS)]
+        kept = [w for w in part.words if (w not in stop or w in QUESTION_WORDS) and w not in _TAGS]
+        own = [*self._names(part), *kept]  # "donde" is a stopword, but "where" says what is asked
         # The question as typed is searched too ("how many ppl will get it" is a phrasing as
         # typed, its canonical words are not; another language's, its translations); with
         # several parts, only the part's own words (the whole text would pull in the others).

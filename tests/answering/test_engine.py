@@ -410,6 +410,8 @@ def test_names_typed_in_devanagari_are_read(engine: Engine, question: str, figur
         ("quando saiu e quem fez?", ["8 de abril de 2026", "Meta Superintelligence Labs"]),
         ("cuando salio y cuanto saco en hle", ["8 de abril de 2026", "50,2"]),
         ("what's the aa index score for spark and gpt, and why is it closed", ["52", "compute"]),
+        ("when did it come out, who made it and where can i use it", ["April 8, 2026", "Labs", "WhatsApp"]),
+        ("quien lo hizo y donde lo puedo usar", ["Meta Superintelligence Labs", "WhatsApp"]),
     ],
 )
 def test_every_part_of_a_question_is_answered(engine: Engine, question: str, wanted: list[str]) -> None:
