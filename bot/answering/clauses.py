@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.answering.vocabulary import QUESTION_WORDS, RANK_WORDS, SCORE_WORDS, YES_NO
 
-__all__ = ["Token", "clauses", "split"]
+__all__ = ["Token", "clauses", "relative_clause", "split"]
 
 _SPLIT_WORDS = frozenset({"and", "also", "plus"})
 _COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # not the decimal comma of "40,1"
@@ -91,3 +91,13 @@ def asks_own(before: list[Token], after: list[Token]) -> bool:
     names_before = {t.kind for t in before if t.kind in ("benchmark", "topic")}
     asks_after = any(t.word in SCORE_WORDS | RANK_WORDS for t in after if not t.kind)
     return bool(names_after and names_before and asks_after)
+
+
+def relative_clause(toks: list[Token]) -> int | None:
+    """Where a relative clause about a name starts: a "que" ("what") right after the name, in
+    a part that already asked "what", with no name after it. It describes the name ("que sacó
+    meta"); it asks nothing of its own."""
+    for i in range(2, len(toks)):
+        if toks[i].word == "what" and toks[i - 1].kind and any(t.word == "what" for t in toks[: i - 1]):
+            return i if not any(t.kind for t in toks[i:]) else None
+    return None

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from bot.answering.assertions import read_claims
-from bot.answering.clauses import Token, clauses, split
+from bot.answering.clauses import Token, clauses, relative_clause, split
 from bot.answering.language import DEFAULT as DEFAULT_LANGUAGE
 from bot.answering.language import detect, packs
 from bot.answering.lexicon import MentionIndex, Span
@@ -229,6 +229,8 @@ class Parser:
     # -- one part -----------------------------------------------------------------------------
 
     def _part(self, toks: list[Token], language: str) -> Part:
+        if language in ("es", "pt"):  # "qué es ese muse spark que sacó meta": what it is
+            toks = toks[: relative_clause(toks)]
         words = tuple(t.word for t in toks if not t.kind)
         made = "made" in words
         if not made and any(self._belongs(toks, i) for i, t in enumerate(toks) if self._is_vendor(t)):

@@ -405,6 +405,16 @@ def test_names_typed_in_devanagari_are_read(engine: Engine, question: str, figur
 
 
 @pytest.mark.parametrize(
+    "question",
+    ["que onda wey, que es eso de muse spark que saco meta??", "o que é esse muse spark que a meta lançou?"],
+)
+def test_what_is_the_model_that_meta_released_asks_what_it_is(engine: Engine, question: str) -> None:
+    """ "que sacó meta" describes the model; the question is what it is, not when it came out."""
+    answer = engine.lookup(question)
+    assert "Superintelligence Labs" in answer.text and "propriet" in answer.text.replace("propiet", "propriet")
+
+
+@pytest.mark.parametrize(
     ("question", "wanted"),
     [
         ("quando saiu e quem fez?", ["8 de abril de 2026", "Meta Superintelligence Labs"]),
