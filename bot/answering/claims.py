@@ -37,6 +37,7 @@ _OPPOSITES = {
     "abandoned": ("continues", "not going away"),
     "discontinued": ("continues", "not going away"),
     "open": ("closed",),  # "it's open source like llama, right?" against "closed"
+    "weights": ("closed",),  # "great that meta released the weights, where do i get them?"
 }
 _NEGATIONS = frozenset({"not", "no", "never", "isnt", "arent", "wont", "cant"})
 _MODES = frozenset({"contemplating", "thinking"})

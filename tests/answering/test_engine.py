@@ -983,6 +983,19 @@ def test_asking_who_made_it_or_naming_meta_is_not_corrected(engine: Engine, ques
     assert not engine.lookup(question).text.startswith("No")
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "great that meta released the weights, where do i download them? hugging face?",
+        "q bueno q meta libero los pesos de muse spark, de donde los bajo? hugging face?",
+    ],
+)
+def test_asking_where_to_download_weights_that_were_never_released_is_corrected(
+    engine: Engine, question: str
+) -> None:
+    assert engine.lookup(question).text.startswith("No —")
+
+
 def test_the_right_number_in_words_is_not_corrected(engine: Engine) -> None:
     assert not engine.lookup("wang joined nine months before launch right?").text.startswith("No")
 
