@@ -30,7 +30,7 @@ THANKS = frozenset({"bye", "cool", "dhanyavad", "gracias", "great", "kasih", "ma
 REFERRING = frozenset({"he", "her", "him", "his", "it", "its", "one", "same", "she", "that", "thats", "them", "there", "these", "they", "this", "those"})
 PERSONAL = frozenset({"he", "her", "hes", "him", "his", "she", "shes"})
 # Words that alone make a question about the bot's subject, even with no model named.
-DOMAIN_WORDS = frozenset({"agents", "ai", "api", "benchmark", "benchmarks", "closed", "compute", "fine", "llm", "meta", "open", "parallel", "parameters", "rollout", "strength", "tokens", "tune", "weakness", "weights"})
+DOMAIN_WORDS = frozenset({"agents", "ai", "api", "benchmark", "benchmarks", "closed", "compute", "fine", "llm", "meta", "open", "parallel", "parameters", "rollout", "strength", "tokens", "tune", "users", "weakness", "weights"})
 # Words that join a follow-up fragment to its names ("and on hle?").
 CONNECTIVES = frozenset({"about", "also", "and", "at", "for", "how", "in", "on", "the", "what", "with"})
 # Words that keep a follow-up on the earlier question rather than start a topic of its own: a

@@ -996,6 +996,11 @@ def test_asking_where_to_download_weights_that_were_never_released_is_corrected(
     assert engine.lookup(question).text.startswith("No —")
 
 
+def test_a_wrong_audience_size_without_a_question_word_is_corrected(engine: Engine) -> None:
+    answer = engine.lookup("es cierto q solo va a llegar a unos 300 millones de usuarios?")
+    assert answer.text.startswith("No —") and "3 mil millones" in answer.text
+
+
 def test_the_right_number_in_words_is_not_corrected(engine: Engine) -> None:
     assert not engine.lookup("wang joined nine months before launch right?").text.startswith("No")
 
