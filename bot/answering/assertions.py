@@ -9,7 +9,7 @@ from collections.abc import Collection
 
 from bot.answering.clauses import Token
 from bot.answering.query import Claim, Part
-from bot.answering.vocabulary import COUNTED_UNITS, NUMBER_WORDS
+from bot.answering.vocabulary import COUNTED_UNITS, FORMAT_UNITS, NUMBER_WORDS
 
 __all__ = ["read_claims"]
 
@@ -33,6 +33,8 @@ def read_claims(
             continue
         if i and words[i - 1] in other_names and tok.word.isdigit():
             continue  # "grok 4"
+        if words[i + 1 : i + 2] and words[i + 1] in FORMAT_UNITS:
+            continue  # "sum it up in 3 points"
         if i and words[i - 1] == "top":
             claims.append(Claim(top=int(float(tok.word))))
         elif i and words[i - 1] in {"rank", "number", "no"}:

@@ -55,6 +55,16 @@ MONTH_NUMBERS = {
     **dict.fromkeys(["december", "diciembre", "dezembro", "desember", "दिसंबर"], 12),
 }
 MONTHS = frozenset(MONTH_NUMBERS)
+#: What a number counts when it shapes the answer rather than states a figure: "in 3 points",
+#: "dlm 3 poin aja", "em 5 linhas", "100 words".
+FORMAT_UNITS = frozenset(
+    {
+        *("point", "points", "bullet", "bullets", "line", "lines", "word", "words", "sentence", "sentences"),
+        *("paragraph", "paragraphs", "tweet", "tweets", "items", "tips", "reasons"),
+        *("poin", "butir", "kalimat", "kata", "baris", "puntos", "frases", "palabras", "lineas", "renglones"),
+        *("pontos", "topicos", "linhas", "palavras", "paragrafos", "पॉइंट", "लाइन", "वाक्य", "शब्द"),
+    }
+)
 #: Small numbers in words, in every language the bot speaks: "two years ago" states a figure as
 #: "2 years ago" does. Read only before a unit (COUNTED_UNITS): "one" and Hinglish "do" are also
 #: ordinary words.

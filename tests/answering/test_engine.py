@@ -1001,6 +1001,18 @@ def test_a_wrong_audience_size_without_a_question_word_is_corrected(engine: Engi
     assert answer.text.startswith("No —") and "3 mil millones" in answer.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "rangkum kelebihan & kekurangan muse spark dlm 3 poin aja",  # "aja" is "just", not "only"
+        "di instagram muse spark bisa buat apa aja? trus di kacamata meta gmn",
+        "sum up muse spark strengths in 3 points",
+    ],
+)
+def test_a_request_is_not_read_as_a_claim_to_correct(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).text.split()[0] not in ("No", "Tidak")
+
+
 def test_the_right_number_in_words_is_not_corrected(engine: Engine) -> None:
     assert not engine.lookup("wang joined nine months before launch right?").text.startswith("No")
 
