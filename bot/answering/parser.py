@@ -194,7 +194,9 @@ class Parser:
         i = 0
         for span in [*spans, Span(len(words), 0, "", "")]:
             if span.start > i:
-                out += self._canonical(words[i : span.start], language, opening=i == 0)
+                out += self._canonical(
+                    words[i : span.start], language, opening=i == 0, closing=span.start == len(words)
+                )
             if span.kind:
                 surface = " ".join(words[span.start : span.start + span.length])
                 after = span.start + span.length
@@ -211,8 +213,10 @@ class Parser:
             i = span.start + span.length
         return out
 
-    def _canonical(self, words: Sequence[str], language: str, *, opening: bool = True) -> list[Token]:
-        canonical = self._phrasing.canonical(words, language, opening=opening)
+    def _canonical(
+        self, words: Sequence[str], language: str, *, opening: bool = True, closing: bool = True
+    ) -> list[Token]:
+        canonical = self._phrasing.canonical(words, language, opening=opening, closing=closing)
         out: list[Token] = []
         topics = {s.start: s for s in self._index.spans(canonical, kinds=frozenset({"topic"}))}
         i = 0

@@ -10,7 +10,9 @@ every question too: English model names, benchmark names and tech words turn up 
 Phrases are matched longest first on the question's tokens (`bot.answering.words.tokens`), so
 "codigo abierto" is "open source" before "codigo" alone can be "code". A phrase written with a
 leading "^" counts only where a clause starts: "e o claude?" is "what about claude?", but in
-"quem é o alexandr wang" the same words are "is the".
+"quem é o alexandr wang" the same words are "is the". One written with a trailing "$" counts
+only where the sentence ends: "es open source, no?" asks "right?", but in "por qué ya no es
+open source" the same "no" is "not".
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Phrasing:
     def __init__(self) -> None:
         self._maps: dict[str, dict[Phrase, Phrase]] = {}
         self._openings: dict[str, dict[Phrase, Phrase]] = {}  # the "^" phrases
+        self._closings: dict[str, dict[Phrase, Phrase]] = {}  # the "$" phrases
         self._stop: dict[str, frozenset[str]] = {}
         self._stop_cache: dict[str, frozenset[str]] = {}
         self._suffixes: dict[str, dict[str, Phrase]] = {}
@@ -39,31 +42,44 @@ class Phrasing:
         for code, pack in packs().items():
             table: dict[Phrase, Phrase] = {}
             opening: dict[Phrase, Phrase] = {}
+            closing: dict[Phrase, Phrase] = {}
             for canonical, variants in pack.concepts.items():
                 target = tuple(tokens(canonical))
                 for variant in variants:
                     key = tuple(tokens(variant))
+                    which = (
+                        opening if variant.startswith("^") else closing if variant.endswith("$") else table
+                    )
                     if key and key != target:
-                        (opening if variant.startswith("^") else table).setdefault(key, target)
+                        which.setdefault(key, target)
             self._maps[code] = table
             self._openings[code] = opening
+            self._closings[code] = closing
             self._stop[code] = frozenset(w for s in pack.stopwords for w in tokens(s))
             self._suffixes[code] = {
                 suffix: tuple(tokens(meaning)) for suffix, meaning in pack.suffixes.items()
             }
-            self._whole[code] = frozenset(w for key in (*table, *opening) for w in key) | self._stop[code]
+            known = (*table, *opening, *closing)
+            self._whole[code] = frozenset(w for key in known for w in key) | self._stop[code]
         self._longest = max(
             (len(k) for t in (*self._maps.values(), *self._openings.values()) for k in t), default=1
         )
 
-    def canonical(self, words: Sequence[str], language: str, *, opening: bool = True) -> list[str]:
+    def canonical(
+        self, words: Sequence[str], language: str, *, opening: bool = True, closing: bool = True
+    ) -> list[str]:
         """`words` with every known phrase of `language` (then of English) replaced; `opening`
-        False when they do not start the clause (a name came before), so no "^" phrase applies."""
+        False when they do not start the clause (a name came before), so no "^" phrase applies;
+        `closing` False when they do not end the sentence, so no "$" phrase applies."""
         out: list[str] = []
         tables = [self._maps.get(language, {}), self._maps.get("en", {})]
         first = [self._openings.get(language, {}), self._openings.get("en", {}), *tables]
         i = 0
         while i < len(words):
+            last = self._closing_at(words, i, language) if closing else None
+            if last is not None:
+                out.extend(last)
+                break
             hit = self._longest_at(words, i, first if i == 0 and opening else tables)
             if hit is None:
                 out.append(words[i])
@@ -73,6 +89,11 @@ class Phrasing:
             out.extend(replacement)
             i += length
         return out
+
+    def _closing_at(self, words: Sequence[str], i: int, language: str) -> Phrase | None:
+        """The "$" phrase that is exactly `words[i:]`, the end of the sentence, if any."""
+        rest = tuple(words[i:])
+        return self._closings.get(language, {}).get(rest) or self._closings.get("en", {}).get(rest)
 
     def split_suffixes(self, words: Sequence[str], language: str) -> list[str]:
         """Words with the language's suffixes cut off into words of their own: Indonesian

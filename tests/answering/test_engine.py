@@ -1013,6 +1013,24 @@ def test_a_request_is_not_read_as_a_claim_to_correct(engine: Engine, question: s
     assert engine.lookup(question).text.split()[0] not in ("No", "Tidak")
 
 
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [("por que meta ya no es open source?", "cómputo"), ("pq a meta nao é mais open source?", "computação")],
+)
+def test_a_no_inside_the_question_is_not_a_question_tag(engine: Engine, question: str, reason: str) -> None:
+    """ "ya no es" is "no longer": the premise is true, so the reason comes with no "No —"."""
+    text = engine.lookup(question).text
+    assert reason in text and not text.startswith(("No", "Não")), text
+
+
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [("muse spark es open source, no?", "No."), ("o muse spark é open source, não é?", "Não.")],
+)
+def test_a_no_at_the_end_is_a_question_tag(engine: Engine, question: str, no: str) -> None:
+    assert engine.lookup(question).text.startswith(no)
+
+
 def test_the_right_number_in_words_is_not_corrected(engine: Engine) -> None:
     assert not engine.lookup("wang joined nine months before launch right?").text.startswith("No")
 
