@@ -356,7 +356,7 @@ class Parser:
         comparable = [*part.models, self._default_model] if len(part.models) == 1 else list(part.models)
         if (len(part.models) >= 2 or (has(COMPARE_WORDS) and part.models)) and not modes:
             return Intent.COMPARE if self._share_figures(comparable) else Intent.FACT
-        if part.models and has(SCORE_WORDS):
+        if part.models and has(SCORE_WORDS) and not part.entities:  # not "what would it do on the glasses"
             return Intent.SCORE
         if part.models and not part.entities and not self._substantive(words):
             return Intent.MODEL

@@ -1031,6 +1031,25 @@ def test_a_no_at_the_end_is_a_question_tag(engine: Engine, question: str, no: st
     assert engine.lookup(question).text.startswith(no)
 
 
+def test_what_it_does_on_a_device_is_not_its_scorecard(engine: Engine) -> None:
+    """ "do on" also asks a score ("how did it do on hle"), but not with a device and no benchmark."""
+    text = engine.lookup("what would muse spark actually do on the glasses, like day to day").text
+    assert "glasses" in text and not re.search(r"\d\d[.,]\d", text), text
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("how many people will use it", "3 billion"),
+        ("why did meta start with a small model instead of going huge", "small model"),
+    ],
+)
+def test_plain_questions_about_reach_and_strategy_are_answered(
+    engine: Engine, question: str, wanted: str
+) -> None:
+    assert wanted in engine.lookup(question).text
+
+
 def test_the_right_number_in_words_is_not_corrected(engine: Engine) -> None:
     assert not engine.lookup("wang joined nine months before launch right?").text.startswith("No")
 
