@@ -19,7 +19,7 @@ from bot.answering.vocabulary import COUNTED_UNITS, MONTH_NUMBERS, NUMBER_WORDS
 from bot.answering.words import normalize, tokens
 from bot.knowledge import Benchmark, KnowledgeBase
 
-__all__ = ["contradicts_answer", "false_figure_claim"]
+__all__ = ["another_model", "contradicts_answer", "false_figure_claim"]
 
 _DIFFERENT = re.compile(r"\bdiffer(?:s|ent|ently|ence)?\b")
 _NEGATED = re.compile(r"\b(?:not|no|never|n't)\s+(?:yet\s+)?(\w+)")
@@ -39,6 +39,9 @@ _OPPOSITES = {
     "open": ("closed",),  # "it's open source like llama, right?" against "closed"
     "weights": ("closed",),  # "great that meta released the weights, where do i get them?"
 }
+_RENAMING = frozenset(
+    {"basically", "branded", "name", "rebrand", "rebranded", "renamed", "relabeled", "same", "tuned"}
+)
 _NEGATIONS = frozenset({"not", "no", "never", "isnt", "arent", "wont", "cant"})
 _MODES = frozenset({"contemplating", "thinking"})
 #: Number sizes as people write them (normalised: no accents). "bi" is Brazilian for billion.
@@ -66,6 +69,17 @@ def false_figure_claim(kb: KnowledgeBase, part: Part, default_model: str) -> boo
             if _denied(kb.benchmarks[bench_id], models, claim):
                 return True
     return False
+
+
+def another_model(kb: KnowledgeBase, part: Part, unknown: str | None) -> bool:
+    """ "muse spark is basically llama 5 with a new name", "… llama 4 maverick fine-tuned": the
+    subject said to be another model under a new name: one the source lacks (`unknown`, an
+    unknown that names a subject) or one of its maker's older family."""
+    ours = kb.models[kb.subject]
+    named = [kb.models[m] for m in part.models if m in kb.models]
+    older = any(m.vendor == ours.vendor and m.family != ours.family for m in named)
+    other = older or (unknown is not None and kb.unknowns[unknown].names_a_subject)
+    return other and ours.id in part.models and bool(set(part.words) & _RENAMING)
 
 
 def _wrong_mode(kb: KnowledgeBase, part: Part, model: str) -> bool:
@@ -230,9 +244,8 @@ def _claimed_numbers(question: str, part: Part) -> set[str]:
     part of a name ("arc agi 2"), which the parser leaves out of the part's claims; and those
     written in words ("two years ago")."""
     claimed = {normalize(c.value) for c in part.claims if c.value}
-    return {n for n in set(_NUMBER.findall(question)) - _versions(question) if n in claimed} | (
-        claimed & _counted(question)
-    )
+    stated = {w for w in tokens(question) if w[:1].isdigit()}  # "$40bn" states 40 as "40 billion" does
+    return {n for n in stated - _versions(question) if n in claimed} | (claimed & _counted(question))
 
 
 def _counted(text: str) -> set[str]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from bot import texts
 from bot.answering.answer import Answer, SourceRef, Turn
 from bot.answering.answers import Answerers, Piece
-from bot.answering.claims import contradicts_answer, false_figure_claim
+from bot.answering.claims import another_model, contradicts_answer, false_figure_claim
 from bot.answering.compare import CompareError, Comparer
 from bot.answering.composition import comparison_answer, compose, corrected, fallback
 from bot.answering.dictionary import is_common
@@ -63,9 +63,6 @@ ROLLOUT_ENTRY = "rollout-timing"  # where it comes: every app, over the coming w
 SERIES_ENTRY = "first-muse-model"  # what Muse Spark is not: an update or a rename of Llama
 _FOLLOW_UP_DEPTH = 3
 _FIGURES = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
-_RENAMING = frozenset(
-    {"basically", "branded", "name", "rebrand", "rebranded", "renamed", "relabeled", "same"}
-)
 
 
 @dataclass(frozen=True)
@@ -268,7 +265,8 @@ class Engine:
         named_figure = part.intent in _FIGURES and bool(part.benchmarks) and not part.topic_only
         unknown = self.unknowns.asked(part, query, figures=named_figure)
         exclusive = self._exclusive(part)  # "its only on whatsapp for now": it comes to every app
-        if exclusive or (unknown is not None and self._renamed(part, unknown)):  # "just llama 5 renamed"
+        renamed = SERIES_ENTRY in self.kb.entries and another_model(self.kb, part, unknown)
+        if exclusive or renamed:  # "just llama 5 renamed"
             entry = ROLLOUT_ENTRY if exclusive else SERIES_ENTRY
             piece = a.entry(self.kb.entries[entry], say)
             piece.text = corrected(piece.text, say)
@@ -326,12 +324,6 @@ class Engine:
         only = "only" in part.words or any(w.endswith("only") for w in part.said)
         where = "surface" in kinds or "api" in part.words
         return only and where and not part.benchmarks and ROLLOUT_ENTRY in self.kb.entries
-
-    def _renamed(self, part: Part, unknown: str) -> bool:
-        """ "muse spark is basically llama 5 with a new name": the subject said to be another
-        model under a new name, a false premise the entry on the Muse series answers."""
-        other = self.kb.unknowns[unknown].names_a_subject and SERIES_ENTRY in self.kb.entries
-        return other and self.kb.subject in part.models and bool(set(part.words) & _RENAMING)
 
     @staticmethod
     def _advice(part: Part) -> bool:

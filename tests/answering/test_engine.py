@@ -1050,6 +1050,21 @@ def test_plain_questions_about_reach_and_strategy_are_answered(
     assert wanted in engine.lookup(question).text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "since muse spark is basically llama 4 maverick fine-tuned under the hood, is it worth switching?",
+        "meta paid like $40bn for scale ai just to get wang lol wild",
+    ],
+)
+def test_premises_stated_in_passing_are_corrected(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).text.startswith("No —")
+
+
+def test_comparing_with_an_older_model_is_no_premise(engine: Engine) -> None:
+    assert not engine.lookup("muse spark vs llama 4 maverick").text.startswith("No")
+
+
 def test_the_right_number_in_words_is_not_corrected(engine: Engine) -> None:
     assert not engine.lookup("wang joined nine months before launch right?").text.startswith("No")
 
