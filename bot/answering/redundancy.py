@@ -46,6 +46,14 @@ class Redundancy:
             return False
         return not any(self.parser.knows(w, language) for w in part.content(self.parser.stopwords(language)))
 
+    @staticmethod
+    def maker(part: Part, before: Part) -> bool:
+        """ "made by google right? the gemini team": after a part that credits a maker, one that
+        only names a model, asking nothing, says which maker was meant."""
+        named_only = part.models and not (part.asks or part.benchmarks or part.entities or part.topics)
+        credited = "made" in before.words and any(e.startswith("org:") for e in before.entities)
+        return credited and bool(named_only)
+
     def margin(self, part: Part, before: Piece, language: str) -> bool:
         """ "e o claude ficou na frente? por quanto?": "by how much" after figures asks nothing
         they do not already say (a part of question words only, "how" at most)."""

@@ -1065,6 +1065,22 @@ def test_comparing_with_an_older_model_is_no_premise(engine: Engine) -> None:
     assert not engine.lookup("muse spark vs llama 4 maverick").text.startswith("No")
 
 
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("muse spark was made by google right? the gemini team", "No"),
+        ("muse spark dibikin google kan? yg bikin gemini itu", "Tidak"),
+        ("ye muse spark openai ne banaya hai na yaar? chatgpt wali company", "नहीं"),
+    ],
+)
+def test_naming_the_maker_s_model_after_crediting_it_adds_no_comparison(
+    engine: Engine, question: str, no: str
+) -> None:
+    """ "… the gemini team" says which maker was meant: one correction, no Gemini table."""
+    answer = engine.lookup(question)
+    assert answer.text.split()[0] == no and not re.search(r"\d\d[.,]\d", answer.text), answer.text
+
+
 def test_the_right_number_in_words_is_not_corrected(engine: Engine) -> None:
     assert not engine.lookup("wang joined nine months before launch right?").text.startswith("No")
 
