@@ -247,6 +247,8 @@ class Engine:
                 continue  # "what's its context window? 1M like gemini?": the same missing thing
             if pieces and self.redundancy.margin(part, pieces[-1], query.language):
                 continue  # "… por quanto?": the figures above say by how much
+            if pieces and self.redundancy.echo(part, query.parts[i - 1]):
+                continue  # "… #1 en visión, verdad? le gana a todos": the same claim again
             if pieces and self.redundancy.maker(part, query.parts[i - 1]):
                 continue  # "… right? the gemini team": which maker, not a question about Gemini
             if pieces and self.redundancy.aside(part, query.language):

@@ -42,9 +42,17 @@ class Redundancy:
     def aside(self, part: Part, language: str) -> bool:
         """Whether a part after a question asks nothing the knowledge base could answer: no name,
         no question word, and no word the knowledge base speaks of ("my editor insists")."""
+        if part.said == ("what",) and language == "hi":
+            return True  # "sahi hai kya?": Hindi's "kya" closing a yes-no question asks nothing more
         if part.intent is not Intent.FACT or part.asks or part.topics or not self.bare(part, language):
             return False
         return not any(self.parser.knows(w, language) for w in part.content(self.parser.stopwords(language)))
+
+    @staticmethod
+    def echo(part: Part, before: Part) -> bool:
+        """ "es el número 1 en visión, verdad? le gana a todos": a bare sweep after a claim on a
+        benchmark says the claim again; the correction before it answers both."""
+        return part.fragment and part.intent is Intent.VERDICT and bool(before.claims and before.benchmarks)
 
     @staticmethod
     def maker(part: Part, before: Part) -> bool:
