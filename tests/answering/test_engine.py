@@ -1081,6 +1081,25 @@ def test_naming_the_maker_s_model_after_crediting_it_adds_no_comparison(
     assert answer.text.split()[0] == no and not re.search(r"\d\d[.,]\d", answer.text), answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("quem fez esse modelo?", "Meta Superintelligence Labs"),
+        ("quien construyo este modelo?", "Meta Superintelligence Labs"),
+        ("quantas pessoas vao ter acesso a isso?", "3 bilhões"),
+        (
+            "a meta pretende descontinuar a linha Llama ou o desenvolvimento open source vai continuar?",
+            "Llama",
+        ),
+    ],
+)
+def test_this_model_and_how_many_people_in_spanish_and_portuguese(
+    engine: Engine, question: str, wanted: str
+) -> None:
+    text = engine.lookup(question).text
+    assert wanted in text and "Terminal-Bench" not in text, text
+
+
 def test_the_right_number_in_words_is_not_corrected(engine: Engine) -> None:
     assert not engine.lookup("wang joined nine months before launch right?").text.startswith("No")
 
