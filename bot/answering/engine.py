@@ -37,7 +37,7 @@ from bot.answering.query import Intent, Part, Query
 from bot.answering.redundancy import Redundancy
 from bot.answering.retrieval import CuratedRetriever, Retriever
 from bot.answering.unknowns import CuratedUnknowns, unsourced_names
-from bot.answering.vocabulary import DOMAIN_WORDS, QUESTION_WORDS, REFERRING
+from bot.answering.vocabulary import QUESTION_WORDS, REFERRING
 from bot.answering.words import Speller, tokens
 from bot.i18n import Speaker, speaker
 from bot.knowledge import Entry, KnowledgeBase
@@ -413,7 +413,7 @@ class Engine:
         if owned:
             hits = self.retriever.search(text, limit=1, among=owned, language=query.language)
             return hits[0].entry if hits and hits[0].confidence >= OWNED_THRESHOLD else None
-        about = part.named or part.topics or part.context or set(part.words) & DOMAIN_WORDS
+        about = part.named or part.topics or part.context or part.in_domain
         bar = CONFIDENCE_THRESHOLD if about else UNNAMED_THRESHOLD
         hits = self.retriever.search(text, limit=1, language=query.language)
         if not hits:

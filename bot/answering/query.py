@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from bot.answering.vocabulary import DOMAIN_WORDS
+
 
 class Intent(StrEnum):
     """What a part asks for."""
@@ -68,6 +70,15 @@ class Part:
     @property
     def named(self) -> bool:
         return bool(self.models or self.benchmarks or self.entities or self.other_versions)
+
+    @property
+    def in_domain(self) -> bool:
+        """Whether the part has a word of the field. "how many people" (read "how many users")
+        counts only with no name of its own beside it: "how many people live in london" is
+        about London; "my users in kano …" is about users."""
+        found = set(self.words) & DOMAIN_WORDS
+        counting = "many" in self.words and self.unknown_names
+        return bool(found - {"users"} if counting else found)
 
     def content(self, stopwords: frozenset[str]) -> list[str]:
         """The words that carry meaning, for retrieval."""

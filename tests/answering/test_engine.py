@@ -1199,3 +1199,20 @@ def test_calling_it_one_apps_only_is_corrected_with_every_app(engine: Engine, qu
 
 def test_asking_whether_it_is_on_an_app_claims_nothing(engine: Engine) -> None:
     assert not engine.lookup("is it on whatsapp?").text.startswith("No")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how many people live in london", "cuantas personas viven en lima", "quantas pessoas moram em recife"],
+)
+def test_how_many_people_somewhere_else_is_not_its_audience(engine: Engine, question: str) -> None:
+    answer = engine.lookup(question)
+    assert answer.route == "fallback", answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [("cuanta gente lo va a tener?", "3 mil millones"), ("quanta gente vai usar isso?", "3 bilhões")],
+)
+def test_how_much_people_is_its_audience_too(engine: Engine, question: str, wanted: str) -> None:
+    assert wanted in engine.lookup(question).text
