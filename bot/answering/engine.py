@@ -419,16 +419,13 @@ class Engine:
         if not hits:
             return None
         best, confidence = hits[0].entry, hits[0].confidence
-        if confidence >= bar:
+        # Benchmark figures nobody asked for answer no "who" ("… and who's the oke running it"),
+        # and a near miss only when it has none.
+        unasked = not (part.benchmarks or part.topics) and self.answerers.quotes_figures(best)
+        if confidence >= bar and not (unasked and "who" in part.asks):
             return best
-        # About the subject, a nearer miss still beats "outside what I know" — unless it quotes
-        # benchmark figures nobody asked for.
-        near = query.on_topic and confidence >= ON_TOPIC_THRESHOLD
-        return (
-            best
-            if near and (part.benchmarks or part.topics or not self.answerers.quotes_figures(best))
-            else None
-        )
+        near = query.on_topic and confidence >= ON_TOPIC_THRESHOLD  # beats "outside what I know"
+        return best if near and not unasked else None
 
     def _names(self, part: Part) -> list[str]:
         found = [self.kb.models[m].name for m in part.models]

@@ -1216,3 +1216,21 @@ def test_how_many_people_somewhere_else_is_not_its_audience(engine: Engine, ques
 )
 def test_how_much_people_is_its_audience_too(engine: Engine, question: str, wanted: str) -> None:
     assert wanted in engine.lookup(question).text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which outfit at meta made this muse spark thing and who's the oke running it",
+        "qual divisao da Meta desenvolveu o Muse Spark e quem a chefia atualmente?",
+    ],
+)
+def test_who_runs_it_gets_no_benchmark_figures(engine: Engine, question: str) -> None:
+    text = engine.lookup(question).text
+    assert "Superintelligence Labs" in text
+    assert not re.search(r"\d+[.,]\d", text), text
+
+
+@pytest.mark.parametrize("question", ["who runs it", "who's in charge of it", "who's running it"])
+def test_who_runs_it_is_its_leader(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).text.startswith("**Alexandr Wang**")
