@@ -168,6 +168,8 @@ def contradicts_answer(
         return True  # "is the api live?", "how did meta kill llama": asked or asserted, it is "No"
     if _credits_a_stranger(part, a, language):
         return True  # "so sam altman's team built this?": the answer says who did
+    if _ties_to_a_rival(part, a, people):
+        return True  # "wang came from openai, didn't he?": the answer says where he came from
     maker_asked = any(e.startswith("org:") for e in part.entities)  # "did openai make it?" is a claim too
     if not part.asserting and not _statement(part) and not maker_asked:
         return False
@@ -204,6 +206,23 @@ def _credits_a_stranger(part: Part, answer: str, language: str) -> bool:
         return False
     strangers = [w for w in part.unknown_names if not is_common(w, language)]
     return bool(strangers) and "meta" in answer and not any(w in answer for w in strangers)
+
+
+_RIVALRY = frozenset({"better", "worse", "compete", "vs", "compare", "against", "than"})
+
+
+def _ties_to_a_rival(part: Part, answer: str, people: Mapping[str, str]) -> bool:
+    """Whether the part states (asks no "who", "what"…) that a person belongs with another
+    lab — its name, read as that lab's model ("openai") — and the answer about that person
+    never names it: "o wang veio da openai né?", "wang co-founded openai right?"."""
+    named = [normalize(people[e]) for e in part.entities if e in people]
+    if not named or not part.models or part.benchmarks or part.asks - {"why"}:
+        return False
+    if set(part.words) & _RIVALRY:  # "wang wants to beat openai, right?" is his mandate
+        return False
+    own = {w for n in named for w in n.split()}
+    rivals = [w for w in part.said if w not in part.words and w not in own]
+    return any(n in answer for n in named) and bool(rivals) and not any(w in answer for w in rivals)
 
 
 def _denied_outright(part: Part, answer: str) -> bool:

@@ -1234,3 +1234,27 @@ def test_who_runs_it_gets_no_benchmark_figures(engine: Engine, question: str) ->
 @pytest.mark.parametrize("question", ["who runs it", "who's in charge of it", "who's running it"])
 def test_who_runs_it_is_its_leader(engine: Engine, question: str) -> None:
     assert engine.lookup(question).text.startswith("**Alexandr Wang**")
+
+
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("Wang was poached from OpenAI wasn't he?", "No"),
+        ("alexandr wang fue cofundador de openai no?", "No"),
+        ("o wang veio da openai ne?", "Não"),
+        ("wang dulu kerja di openai kan?", "Tidak"),
+    ],
+)
+def test_tying_wang_to_another_lab_is_corrected_with_where_he_came_from(
+    engine: Engine, question: str, no: str
+) -> None:
+    text = engine.lookup(question).text
+    assert text.split()[0] == no and "Scale AI" in text, text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["wang wants to beat openai right?", "wang quiere ganarle a openai no?", "wang built it right"],
+)
+def test_wang_s_mandate_against_a_rival_is_no_false_premise(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).text.startswith("**Alexandr Wang**")
