@@ -25,6 +25,7 @@ from bot.answering.clauses import Token, clauses, relative_clause, split
 from bot.answering.language import DEFAULT as DEFAULT_LANGUAGE
 from bot.answering.language import detect, packs
 from bot.answering.lexicon import MentionIndex, Span
+from bot.answering.makers import Makers, qualifies
 from bot.answering.phrasing import Phrasing, phrasing
 from bot.answering.query import Intent, Part, Query
 from bot.answering.references import References, asks_leader
@@ -66,8 +67,6 @@ _OVERVIEW_WORDS = frozenset(
 #: Laughter as chats type it (haha, jajaja, kkkk, wkwkwk, rsrs, lol): an acknowledgement.
 _LAUGHTER = re.compile(r"(?:(?:ha|he|hi|ja|je|wk|rs){2,}h?|k{3,}|lol|lmao|xd)")
 _AI_WORDS = frozenset({"model", "models", "llm", "llms", "chatbot", "assistant", "bot"})
-_OF = frozenset({"of", "from", "by", "de", "do", "da", "del", "dari", "oleh", "punya"})
-_OF_AFTER = frozenset({"ka", "ki", "ke", "का", "की", "के"})  # Hindi: "google ka" is "of google"
 _PRESUPPOSING = frozenset({("since",), ("given",), ("because",)})
 
 
@@ -84,7 +83,7 @@ class Parser:
             w for sp in spellers.values() for w in sp.vocabulary
         )
         self._name_words = frozenset(index.vocabulary)
-        self._vendor = {m.vendor.lower(): m.id for m in kb.models.values() if not m.variant_of}
+        self._makers = Makers(kb)
         self._default_model = kb.subject
         # Names of models the source lacks ("grok"): a number after one is a version, no figure.
         others = (w for u in kb.unknowns.values() if u.names_a_subject for t in u.triggers for w in tokens(t))
@@ -92,7 +91,7 @@ class Parser:
         # Words without meaning in any language: a part's words are canonical English and the
         # asker's own ("vlw mano" is thanks, "esse muse spark da meta" names only the model).
         self._no_meaning = frozenset().union(
-            *(self._phrasing.stopwords(code) for code in packs()), self._vendor
+            *(self._phrasing.stopwords(code) for code in packs()), self._makers.names
         )
         self._subject_words = (
             spellers[DEFAULT_LANGUAGE].vocabulary if DEFAULT_LANGUAGE in spellers else frozenset()
@@ -237,17 +236,19 @@ class Parser:
             toks = toks[: relative_clause(toks)]
         words = tuple(t.word for t in toks if not t.kind)
         made = "made" in words
-        if not made and any(self._belongs(toks, i) for i, t in enumerate(toks) if self._is_vendor(t)):
+        if not made and any(self._makers.belongs(toks, i) for i, t in enumerate(toks) if self._makers.of(t)):
             made, words = True, (*words, "made")  # "es de openai?" asks who made it
         models = _ordered(
             t.ident
             for i, t in enumerate(toks)
-            if t.kind == "model" and not (self._is_vendor(t) and (made or self._qualifies(toks, i)))
+            if t.kind == "model" and not (self._makers.of(t) and (made or qualifies(toks, i)))
         )
         entities = _ordered(t.ident for t in toks if t.kind == "entity")
         # "is it open like llama", "é open source tipo o llama?": about it, not Llama
         entities = tuple(e for e in entities if e not in _likened(toks, self._phrasing.stopwords(language)))
-        orgs = _ordered(f"org:{t.surface}" for t in toks if t.kind == "model" and made and self._is_vendor(t))
+        orgs = self._makers.credited(toks) if made else ()
+        pointed = bool(set(words) & self._phrasing.pointers(language))
+        models = self._makers.without_their_models(models, orgs, pointed=pointed)
         benchmarks = _ordered(t.ident for t in toks if t.kind == "benchmark")
         topics = _ordered(t.ident for t in toks if t.kind == "topic")
         asks = frozenset(w for w in words if w in QUESTION_WORDS)
@@ -304,21 +305,6 @@ class Parser:
         return any(
             w.isalpha() and len(w) > 3 and w not in stop and not self.knows(w, language) for w in part.words
         )
-
-    def _is_vendor(self, tok: Token) -> bool:
-        return tok.surface in self._vendor or tok.surface.removesuffix("s") in self._vendor
-
-    def _belongs(self, toks: list[Token], i: int) -> bool:
-        """ "muse spark es de openai?", "is spark from google?": a maker's name after "of" or
-        "from", with the bot's subject named before it, asks who made the subject."""
-        subject_before = any(t.ident == self._default_model for t in toks[:i])
-        of = (i > 0 and toks[i - 1].word in _OF) or (i + 1 < len(toks) and toks[i + 1].word in _OF_AFTER)
-        return subject_before and of and not self._qualifies(toks, i)
-
-    @staticmethod
-    def _qualifies(toks: list[Token], i: int) -> bool:
-        """ "openai's gpt-5.4 pro": a maker's name just before one of its models only says whose."""
-        return i + 1 < len(toks) and toks[i + 1].kind == "model"
 
     def _intent(self, part: Part, words: tuple[str, ...]) -> Intent:
         has = set(words).__and__

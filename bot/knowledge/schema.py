@@ -45,6 +45,8 @@ class Model(_Strict):
     name: Text
     short_name: str = ""
     vendor: Text
+    #: The vendor's name as written in other scripts ("गूगल"): "गूगल ने बनाया" credits a maker.
+    vendor_aliases: list[Text] = Field(default_factory=list)
     family: Text
     variant_of: Slug | None = None
     aliases: list[Text] = Field(default_factory=list)

@@ -1258,3 +1258,23 @@ def test_tying_wang_to_another_lab_is_corrected_with_where_he_came_from(
 )
 def test_wang_s_mandate_against_a_rival_is_no_false_premise(engine: Engine, question: str) -> None:
     assert engine.lookup(question).text.startswith("**Alexandr Wang**")
+
+
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("म्यूज़ स्पार्क तो गूगल ने बनाया है ना, जेमिनी वाली टीम ने?", "नहीं"),
+        ("muse spark lo saco google deepmind verdad?", "No"),
+        ("did the gemini team at google make muse spark", "No"),
+    ],
+)
+def test_crediting_google_and_its_gemini_team_is_corrected_without_a_table(
+    engine: Engine, question: str, no: str
+) -> None:
+    answer = engine.lookup(question)
+    assert answer.text.split()[0] == no and "Meta Superintelligence Labs" in answer.text
+    assert answer.route == "knowledge" and "20.6" not in answer.text and "20,6" not in answer.text
+
+
+def test_asking_whether_google_made_gemini_is_not_about_muse_spark(engine: Engine) -> None:
+    assert not engine.lookup("did google make gemini").text.startswith("No")
