@@ -138,21 +138,26 @@ STOPWORDS = frozenset(
 )
 
 
+_NUKTA, _CHANDRABINDU, _ANUSVARA = "\u093c", "\u0901", "\u0902"
+
+
 @functools.lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Lowercase, fold accents and curly quotes, drop apostrophes ("humanity's" → "humanitys").
 
     Accents are folded on Latin letters only ("cuándo" → "cuando"): in Devanagari the marks are
-    the vowels, so Hindi keeps them (and its danda "।" is punctuation). Cached: the knowledge
-    base's own texts are read again for every question."""
+    the vowels, so Hindi keeps them (and its danda "।" is punctuation) — except the two that
+    people type or leave out at will: the nukta ("क्लोज़्ड" is "क्लोज्ड") and the chandrabindu,
+    written as the anusvara ("पाँच" is "पांच"). Cached: the knowledge base's own texts are read
+    again for every question."""
     if text.isascii():
         return text.replace("`", "").lower().replace("'", "")
     text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).lower())
     kept: list[str] = []
     for ch in text:
-        if unicodedata.combining(ch) and kept and kept[-1] < "\u0250":
-            continue  # an accent on a Latin letter
-        kept.append(ch)
+        if ch == _NUKTA or (unicodedata.combining(ch) and kept and kept[-1] < "\u0250"):
+            continue  # an accent on a Latin letter, or a nukta
+        kept.append(_ANUSVARA if ch == _CHANDRABINDU else ch)
     return unicodedata.normalize("NFC", "".join(kept)).replace("'", "")
 
 

@@ -924,7 +924,7 @@ def test_a_field_word_with_an_ai_word_is_still_the_benchmark(engine: Engine) -> 
     ],
 )
 def test_calling_it_open_is_corrected(engine: Engine, question: str, no: str) -> None:
-    assert engine.lookup(question).text.split()[0] == no
+    assert re.split(r"[\s।.,]+", engine.lookup(question).text)[0] == no
 
 
 def test_asking_whether_it_is_open_or_closed_claims_nothing(engine: Engine) -> None:
@@ -1278,3 +1278,22 @@ def test_crediting_google_and_its_gemini_team_is_corrected_without_a_table(
 
 def test_asking_whether_google_made_gemini_is_not_about_muse_spark(engine: Engine) -> None:
     assert not engine.lookup("did google make gemini").text.startswith("No")
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("why has Meta moved away from open source Llama to a closed model for Muse Spark?", "compute"),
+        ("por qué Meta decidió no liberar Muse Spark como sí hizo con sus modelos Llama", "cómputo"),
+        ("मेटा ने पहले Llama को ओपन रखा, अब ये क्लोज़्ड मॉडल क्यों बनाया?", "कंप्यूट"),
+    ],
+)
+def test_why_it_is_closed_unlike_llama_is_the_reason(engine: Engine, question: str, wanted: str) -> None:
+    text = engine.lookup(question).text
+    assert wanted in text and not text.startswith(("No", "नहीं")), text
+
+
+def test_a_nukta_typed_or_left_out_reads_the_same(engine: Engine) -> None:
+    with_nukta = engine.lookup("म्यूज़ स्पार्क क्लोज़्ड क्यों है?").text
+    assert with_nukta == engine.lookup("म्यूज स्पार्क क्लोज्ड क्यों है?").text
+    assert "कंप्यूट" in with_nukta
