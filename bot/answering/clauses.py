@@ -84,8 +84,12 @@ def asks_own(before: list[Token], after: list[Token]) -> bool:
     words = [t.word for t in after if not t.kind]
     if after[0].kind and words[:1] and words[0] in QUESTION_WORDS:
         return True  # "aur scale ai kitne mein kharida": the question word after the name
-    if head in SCORE_WORDS and any(t.word in QUESTION_WORDS for t in before):
+    asked_before = any(t.word in QUESTION_WORDS for t in before)
+    if head in SCORE_WORDS and asked_before:
         return True  # "cuando salio y cuanto saco en hle": "cuánto sacó" reads as "score"
+    upto = next((i for i, t in enumerate(after) if t.word in _SPLIT_WORDS and not t.kind), len(after))
+    if asked_before and any(t.word in QUESTION_WORDS for t in after[:upto] if not t.kind):
+        return True  # "kapan dirilis dan lembaga apa yang …", "cuando salio y en que es bueno"
     # "hle score and arc agi 2 score" asks twice; "on hle, arc agi 2 and healthbench" lists
     names_after = {t.kind for t in after if t.kind in ("benchmark", "topic")}
     names_before = {t.kind for t in before if t.kind in ("benchmark", "topic")}

@@ -401,6 +401,8 @@ class Engine:
         match an entry well to be answered from it."""
         stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
         kept = [w for w in part.words if (w not in stop or w in QUESTION_WORDS) and w not in _TAGS]
+        if {"this", "model"} <= set(part.words):  # "esse modelo" points at the subject, named below
+            kept = [w for w in kept if w not in ("this", "model")]
         own = [*self._names(part), *kept]  # "donde" is a stopword, but "where" says what is asked
         # The question as typed is searched too ("how many ppl will get it" is a phrasing as
         # typed, its canonical words are not; another language's, its translations); with

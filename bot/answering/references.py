@@ -90,8 +90,9 @@ class References:
             if part.intent in (Intent.GREETING, Intent.THANKS):
                 pass  # "thanks!" after a figure is no question about it
             elif earlier is not None and (part.fragment or (i and not part.models)):
-                # "… and how did they do that?": "that" is what the part before said
-                words = not i or bool(set(part.words) & _THE_ANSWER)
+                # "… and how did they do that?": "that" is what the part before said ("… e quem
+                # construiu esse modelo?": "this model" is the subject, not what was said)
+                words = not i or bool(set(part.words) & _THE_ANSWER and "model" not in part.words)
                 part = part.borrowing(
                     earlier,
                     words=words,

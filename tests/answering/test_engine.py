@@ -1297,3 +1297,28 @@ def test_a_nukta_typed_or_left_out_reads_the_same(engine: Engine) -> None:
     with_nukta = engine.lookup("म्यूज़ स्पार्क क्लोज़्ड क्यों है?").text
     assert with_nukta == engine.lookup("म्यूज स्पार्क क्लोज्ड क्यों है?").text
     assert "कंप्यूट" in with_nukta
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        (
+            "Boleh saya tahu kapan Muse Spark dirilis dan lembaga apa yang mengembangkannya?",
+            ["April", "Superintelligence"],
+        ),
+        ("quien lo hizo, cuando salio y en que es bueno", ["Superintelligence", "abril"]),
+        ("cuando salio y quien lo armo", ["abril", "Superintelligence"]),
+        ("quando foi lancado e quem construiu esse modelo?", ["abril", "Superintelligence"]),
+    ],
+)
+def test_a_second_question_asked_late_in_its_clause_is_answered_too(
+    engine: Engine, question: str, wanted: list[str]
+) -> None:
+    text = engine.lookup(question).text
+    assert all(w in text for w in wanted), text
+    assert "computa" not in text  # "esse modelo" is the subject, not the open-weights story
+
+
+def test_a_list_of_benchmarks_is_still_one_question(engine: Engine) -> None:
+    answer = engine.lookup("what are its hle and arc agi 2 scores")
+    assert "50.2" in answer.text and "42.5" in answer.text
