@@ -258,7 +258,7 @@ class Engine:
                     pieces[-1].text = corrected(pieces[-1].text, say)
                 continue
             piece = self._part(part, query, say)
-            if piece is not None and all(piece.subject != p.subject or not p.subject for p in pieces):
+            if piece is not None and not self._said(piece, pieces):
                 pieces.append(piece)
         return compose(self.kb, pieces, say) if pieces else fallback(say)
 
@@ -321,6 +321,12 @@ class Engine:
         points_back = set(part.words) & REFERRING  # "is that good enough for my devops agents?"
         bare = self.redundancy.bare(part, query.language)
         return asks_figure and bare and not points_back and bool(unsourced_names(part, query.language))
+
+    def _said(self, piece: Piece, pieces: list[Piece]) -> bool:
+        """Whether an earlier piece says this one: the same entry or unknown (even if corrected
+        since), or the same text. One pair's verdicts on two benchmarks are two pieces."""
+        prose = piece.subject in self.kb.entries or piece.subject in self.kb.unknowns
+        return any(p.subject == piece.subject and (prose or p.text == piece.text) for p in pieces)
 
     def _exclusive(self, part: Part) -> bool:
         """Whether a part says it is on one surface only ("whatsapp-only?", "only through the api")."""

@@ -151,10 +151,17 @@ class References:
         """ "when was it released?" after a figure asks about *it* (the model), not the
         benchmark: a word of its own besides pointers, question and figure words. "why?",
         "and gemini?", "is it better?" have none and continue the earlier question."""
+        if self._where(part):
+            return True  # "… and is it on insta?" after a verdict asks where it is, not a score
         if part.named or set(part.words) & _THE_ANSWER:
             return False
         ignore = self._phrasing.stopwords(language) | self._phrasing.stopwords("en") | _FOLLOW_WORDS
         return any(w not in ignore and not w.isdigit() for w in part.words)
+
+    def _where(self, part: Part) -> bool:
+        """Whether the part names only an app or device it may be on ("is it on insta?")."""
+        kinds = {self._kb.entities[e].kind for e in part.entities if e in self._kb.entities}
+        return kinds == {"surface"} and not part.benchmarks and not part.models
 
     def _resolve_people(self, part: Part, referents: tuple[str, ...], *, dropped: bool = False) -> Part:
         """ "how did he end up at meta?" after an answer about Alexandr Wang: he is Wang. With

@@ -1322,3 +1322,17 @@ def test_a_second_question_asked_late_in_its_clause_is_answered_too(
 def test_a_list_of_benchmarks_is_still_one_question(engine: Engine) -> None:
     answer = engine.lookup("what are its hle and arc agi 2 scores")
     assert "50.2" in answer.text and "42.5" in answer.text
+
+
+def test_three_questions_in_one_message_get_three_answers(engine: Engine) -> None:
+    text = engine.lookup(
+        "ok so three things lol. is spark better than gemini at health stuff, is it better at coding,"
+        " and is it on insta"
+    ).text
+    assert "42.8" in text and "59.0" in text and "Instagram" in text
+    assert text.count("59.0") == 1  # the app question borrows no Terminal-Bench figures
+
+
+def test_asking_for_an_app_after_figures_asks_where_it_is(engine: Engine) -> None:
+    text = engine.lookup("o spark e melhor q o gpt 5.4 em saude? e ta no facebook?").text
+    assert "Facebook" in text and text.count("42,8") == 1
