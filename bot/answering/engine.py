@@ -323,10 +323,11 @@ class Engine:
         return asks_figure and bare and not points_back and bool(unsourced_names(part, query.language))
 
     def _said(self, piece: Piece, pieces: list[Piece]) -> bool:
-        """Whether an earlier piece says this one: the same entry or unknown (even if corrected
-        since), or the same text. One pair's verdicts on two benchmarks are two pieces."""
+        """Whether an earlier piece says this one: the same entry or unknown, or the same text
+        (either one corrected: "No — " before it). One pair's verdicts on two benchmarks are two."""
         prose = piece.subject in self.kb.entries or piece.subject in self.kb.unknowns
-        return any(p.subject == piece.subject and (prose or p.text == piece.text) for p in pieces)
+        same = [p for p in pieces if p.subject == piece.subject]
+        return any(prose or p.text.endswith(piece.text) or piece.text.endswith(p.text) for p in same)
 
     def _exclusive(self, part: Part) -> bool:
         """Whether a part says it is on one surface only ("whatsapp-only?", "only through the api")."""
