@@ -245,6 +245,8 @@ class Engine:
                 and self.redundancy.continues(part, query.parts[i - 1], query.language)
             ):
                 continue  # "what's its context window? 1M like gemini?": the same missing thing
+            if i and self.redundancy.elsewhere(part, query.parts[i - 1], query):
+                continue  # "who won the ipl match? tell me the score": that match's score
             if pieces and self.redundancy.margin(part, pieces[-1], query.language):
                 continue  # "… por quanto?": the figures above say by how much
             if pieces and self.redundancy.echo(part, query.parts[i - 1]):
@@ -422,7 +424,7 @@ class Engine:
         if owned:
             hits = self.retriever.search(text, limit=1, among=owned, language=query.language)
             return hits[0].entry if hits and hits[0].confidence >= OWNED_THRESHOLD else None
-        about = part.named or part.topics or part.context or part.in_domain
+        about = part.named or part.topics or part.context or part.in_domain(stop)
         bar = CONFIDENCE_THRESHOLD if about else UNNAMED_THRESHOLD
         hits = self.retriever.search(text, limit=1, language=query.language)
         if not hits:

@@ -142,7 +142,7 @@ class Parser:
             return Query(text, (Part(()),), language, on_topic=False)
         parts = self._references.resolve(parts, previous, referents, language)
         task = any(w in TASK_WORDS for p in parts for w in p.words)
-        on_topic = any(p.named or p.in_domain for p in parts)
+        on_topic = any(p.named or p.in_domain(self._phrasing.stopwords(language)) for p in parts)
         return Query(text, tuple(parts), language, task=task, on_topic=on_topic)
 
     def _preamble(self, part: Part, language: str) -> bool:

@@ -71,12 +71,12 @@ class Part:
     def named(self) -> bool:
         return bool(self.models or self.benchmarks or self.entities or self.other_versions)
 
-    @property
-    def in_domain(self) -> bool:
-        """Whether the part has a word of the field. "how many people" (read "how many users")
-        counts only with no name of its own beside it: "how many people live in london" is
-        about London; "my users in kano …" is about users."""
-        found = set(self.words) & DOMAIN_WORDS
+    def in_domain(self, stopwords: frozenset[str] = frozenset()) -> bool:
+        """Whether the part has a word of the field that is no stopword of the asker's language
+        (Portuguese "aí" reads "ai"). "how many people" (read "how many users") counts only with
+        no name of its own beside it: "how many people live in london" is about London; "my
+        users in kano …" is about users."""
+        found = set(self.words) & DOMAIN_WORDS - stopwords
         counting = "many" in self.words and self.unknown_names
         return bool(found - {"users"} if counting else found)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from bot.answering.answers import Piece
 from bot.answering.parser import Parser
-from bot.answering.query import Intent, Part
+from bot.answering.query import Intent, Part, Query
+from bot.answering.vocabulary import REFERRING
 from bot.knowledge import KnowledgeBase
 
 __all__ = ["Redundancy"]
@@ -61,6 +62,14 @@ class Redundancy:
         named_only = part.models and not (part.asks or part.benchmarks or part.entities or part.topics)
         credited = "made" in before.words and any(e.startswith("org:") for e in before.entities)
         return credited and bool(named_only)
+
+    @staticmethod
+    def elsewhere(part: Part, before: Part, query: Query) -> bool:
+        """ "who won the ipl match yesterday? tell me the score": in a first message about
+        something else, a fragment that names nothing goes on about that other thing, not about
+        figures (after an answer, "… tipo, q empresa ele tinha antes" is still about its subject)."""
+        unnamed = part.fragment and not (part.named or set(part.words) & REFERRING)
+        return not query.on_topic and not query.follows and unnamed and bool(before.unknown_names)
 
     def margin(self, part: Part, before: Piece, language: str) -> bool:
         """ "e o claude ficou na frente? por quanto?": "by how much" after figures asks nothing

@@ -1336,3 +1336,19 @@ def test_three_questions_in_one_message_get_three_answers(engine: Engine) -> Non
 def test_asking_for_an_app_after_figures_asks_where_it_is(engine: Engine) -> None:
     text = engine.lookup("o spark e melhor q o gpt 5.4 em saude? e ta no facebook?").text
     assert "Facebook" in text and text.count("42,8") == 1
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who won the ipl match yesterday? tell me the score",
+        "kal ka ipl match kaun jeeta bhai? score bata",
+        "me passa a receita de acaraje ai vei",
+    ],
+)
+def test_a_message_about_something_else_gets_the_scope_note_and_no_figures(
+    engine: Engine, question: str
+) -> None:
+    answer = engine.lookup(question)
+    assert answer.route == "fallback", answer.text
+    assert not re.search(r"\*\*\d", answer.text)
