@@ -22,7 +22,8 @@ from bot.knowledge import Benchmark, KnowledgeBase
 __all__ = ["another_model", "contradicts_answer", "false_figure_claim"]
 
 _DIFFERENT = re.compile(r"\bdiffer(?:s|ent|ently|ence)?\b")
-_NEGATED = re.compile(r"\b(?:not|no|never|n't)\s+(?:yet\s+)?(\w+)")
+# "not live", "never launched" deny; "the source gives no country dates" only says it is silent
+_NEGATED = re.compile(r"(?<!gives )\b(?:not|no|never|n't)\s+(?:yet\s+)?(\w+)")
 #: Words a claim may use for what an answer denies in other words ("live" is "available").
 _SAME_AS = {
     "live": ("available", "launched"),

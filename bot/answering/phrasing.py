@@ -20,11 +20,32 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
+from babel import Locale, UnknownLocaleError
+
 from bot.answering.language import packs
 from bot.answering.words import STOPWORDS, tokens
 
 Phrase = tuple[str, ...]
 _MIN_STEM = 3  # "punya", "tanya" are words, not "pu" + "nya"
+
+
+#: Country names that are everyday words too ("turkey", "chad"): not read as countries.
+_NOT_COUNTRIES = frozenset(
+    {"chad", "georgia", "guinea", "jersey", "jordan", "man", "mali", "niger", "turkey"}
+)
+
+
+def _territories(language: str) -> list[Phrase]:
+    """The names of the countries and of Europe and the EU in `language`, from CLDR through
+    Babel ("España", "Estados Unidos", "भारत"), as phrases; English names come with the English
+    pack, which reads every question."""
+    try:
+        names = Locale.parse(language).territories
+    except (UnknownLocaleError, ValueError):
+        return []
+    wanted = [n for c, n in names.items() if (c.isalpha() and len(c) == 2) or c == "150"]
+    phrases = [tuple(tokens(n)) for n in wanted]
+    return [p for p in phrases if p and not (len(p) == 1 and p[0] in _NOT_COUNTRIES)]
 
 
 class Phrasing:
@@ -52,6 +73,8 @@ class Phrasing:
                     )
                     if key and key != target:
                         which.setdefault(key, target)
+            for key in _territories(code):
+                table.setdefault(key, ("country",))  # "llega a españa?" asks about a country
             self._maps[code] = table
             self._openings[code] = opening
             self._closings[code] = closing

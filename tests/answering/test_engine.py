@@ -1352,3 +1352,28 @@ def test_a_message_about_something_else_gets_the_scope_note_and_no_figures(
     answer = engine.lookup(question)
     assert answer.route == "fallback", answer.text
     assert not re.search(r"\*\*\d", answer.text)
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("oye, ¿esto llega a España o de momento solo está en EEUU?", "país"),
+        ("is it coming to spain or just the us for now", "country"),
+        ("udah ada di indonesia belum?", "negara"),
+    ],
+)
+def test_a_country_by_name_gets_the_missing_country_dates_and_no_false_no(
+    engine: Engine, question: str, wanted: str
+) -> None:
+    text = engine.lookup(question).text
+    assert wanted in text and not text.startswith(("No", "Tidak")), text
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"), [("is the api live?", "API"), ("quantos parametro tem?", "parâmetros")]
+)
+def test_a_singular_or_a_bare_live_still_finds_the_unknown(
+    engine: Engine, question: str, wanted: str
+) -> None:
+    text = engine.lookup(question).text
+    assert wanted in text and "glasses" not in text, text
