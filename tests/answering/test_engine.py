@@ -1377,3 +1377,15 @@ def test_a_singular_or_a_bare_live_still_finds_the_unknown(
 ) -> None:
     text = engine.lookup(question).text
     assert wanted in text and "glasses" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "wanted"),
+    [
+        ("o muse spark vai rodar nos oculos da meta?", "e oq ele faz nos oculos exatamente?", "vídeo"),
+        ("", "funciona en las gafas de meta?", "gafas"),
+    ],
+)
+def test_the_glasses_by_their_local_name(engine: Engine, history: str, question: str, wanted: str) -> None:
+    answer = _ask(engine, question, *([history] if history else []))
+    assert wanted in answer.text and answer.route == "knowledge", answer.text
