@@ -83,7 +83,7 @@ class CuratedUnknowns:
                 read and trigger.in_order in said
             )
             any_order = (
-                len(trigger.words) >= 2
+                (len(trigger.words) >= 2 or self._asks_of_a_name(trigger))
                 and trigger.words <= words
                 and trigger.names <= names
                 and _near(trigger.words, part.words)
@@ -98,6 +98,11 @@ class CuratedUnknowns:
                 continue  # "a cuanto esta el dolar hoy en mexico"; "will the eu get it?" asks
             return unknown_id
         return None
+
+    def _asks_of_a_name(self, trigger: Trigger) -> bool:
+        """ "when is muse spark 2": one question word about a name other than the subject's is
+        enough in any order ("y muse spark 2 para cuándo?")."""
+        return bool(trigger.words <= _ASKING and trigger.words and trigger.names - {self.kb.subject})
 
     @staticmethod
     def _common(trigger: Trigger, language: str) -> bool:

@@ -1389,3 +1389,13 @@ def test_a_singular_or_a_bare_live_still_finds_the_unknown(
 def test_the_glasses_by_their_local_name(engine: Engine, history: str, question: str, wanted: str) -> None:
     answer = _ask(engine, question, *([history] if history else []))
     assert wanted in answer.text and answer.route == "knowledge", answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [("y muse spark 2 para cuando?", "no da fecha"), ("muse spark 2 kapan?", "tanggal")],
+)
+def test_when_the_next_model_comes_in_any_word_order_is_the_missing_date(
+    engine: Engine, question: str, wanted: str
+) -> None:
+    assert wanted in engine.lookup(question).text
