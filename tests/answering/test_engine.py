@@ -1399,3 +1399,18 @@ def test_when_the_next_model_comes_in_any_word_order_is_the_missing_date(
     engine: Engine, question: str, wanted: str
 ) -> None:
     assert wanted in engine.lookup(question).text
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("why does the health thing matter so much for meta specifically", ["South Asia", "Latin America"]),
+        ("wasn't meta seen as way behind in ai like a year ago? what changed", ["Wang", "frontier"]),
+        ("a meta tava ficando pra tras em IA ne? isso mudou com esse lancamento?", ["Wang", "fronteira"]),
+    ],
+)
+def test_why_questions_get_the_reason_not_only_the_background(
+    engine: Engine, question: str, wanted: list[str]
+) -> None:
+    text = engine.lookup(question).text
+    assert all(w in text for w in wanted) and len(text) < 600, text
