@@ -202,8 +202,10 @@ def contradicts_answer(
 
 def _credits_a_stranger(part: Part, answer: str, language: str) -> bool:
     """Whether the part says someone the source never names (a rare word the bot does not know:
-    "altmans", "hassabis", "deepseek") made it, and the answer names Meta and not them."""
-    if "made" not in part.words or part.asks & {"who", "which"}:
+    "altmans", "hassabis", "deepseek") made it or leads the lab ("quem lidera o MSL é o yann
+    lecun, né?" asks who and asserts it), and the answer names Meta and not them."""
+    leads_lab = "first" in part.words and "meta-superintelligence-labs" in part.entities
+    if not ("made" in part.words or leads_lab) or (part.asks & {"who", "which"} and not part.asserting):
         return False
     strangers = [w for w in part.unknown_names if not is_common(w, language)]
     return bool(strangers) and "meta" in answer and not any(w in answer for w in strangers)

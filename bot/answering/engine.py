@@ -61,6 +61,7 @@ _TAGS = frozenset({"right"})
 OVERVIEW_ENTRY = "what-is-muse-spark"
 ROLLOUT_ENTRY = "rollout-timing"  # where it comes: every app, over the coming weeks
 SERIES_ENTRY = "first-muse-model"  # what Muse Spark is not: an update or a rename of Llama
+MAKERS_ENTRY = "who-built-muse-spark"  # who did make it, when a question credits someone else
 _FOLLOW_UP_DEPTH = 3
 _FIGURES = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 
@@ -384,6 +385,8 @@ class Engine:
         if query.task:  # without a model, the closest knowledge answer (the model would write it)
             return self._closest(part, query, say)
         names = unsourced_names(part, query.language)
+        if names and "made" in part.words and MAKERS_ENTRY in self.kb.entries:
+            return self.answerers.entry(self.kb.entries[MAKERS_ENTRY], say)  # "since yann lecun led it…"
         if names:
             return self.answerers.not_in_source(" ".join(names), say)
         if query.follows:  # "whats the trick they used" after the compute answer: among its related

@@ -67,6 +67,7 @@ _OVERVIEW_WORDS = frozenset(
 #: Laughter as chats type it (haha, jajaja, kkkk, wkwkwk, rsrs, lol): an acknowledgement.
 _LAUGHTER = re.compile(r"(?:(?:ha|he|hi|ja|je|wk|rs){2,}h?|k{3,}|lol|lmao|xd)")
 _AI_WORDS = frozenset({"model", "models", "llm", "llms", "chatbot", "assistant", "bot"})
+_LEADING = frozenset({"first", "benchmark", "benchmarks", "does", "do", "is", "at", "on", "in", "it", "its"})
 _PRESUPPOSING = frozenset({("since",), ("given",), ("because",)})
 
 
@@ -328,6 +329,12 @@ class Parser:
             and not part.asks - {"what", "which"}
         ):
             return Intent.VERDICT  # "does spark slap or nah": where it is strong, where it is not
+        wheres = part.asks and part.asks <= {"what", "which", "where"} and not any(w.isdigit() for w in words)
+        bare = not self._substantive(
+            tuple(w for w in words if w not in _LEADING)
+        )  # not "the first of a family"
+        if has({"first"}) and part.models and wheres and bare and not part.named_other:
+            return Intent.VERDICT  # "what is it best at", "where does it lead": its strengths
         modes = [e for e in part.entities if self._kind(e) == "mode"]
         if has(COMPARE_WORDS) and len(part.models) >= 2 and not part.benchmarks and not modes:
             return Intent.COMPARE if self._share_figures(part.models) else Intent.FACT

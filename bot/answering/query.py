@@ -71,6 +71,11 @@ class Part:
     def named(self) -> bool:
         return bool(self.models or self.benchmarks or self.entities or self.other_versions)
 
+    @property
+    def named_other(self) -> bool:
+        """Whether the part names a benchmark or an entity (an app, a person, a mode)."""
+        return bool(self.benchmarks or self.entities)
+
     def in_domain(self, stopwords: frozenset[str] = frozenset()) -> bool:
         """Whether the part has a word of the field that is no stopword of the asker's language
         (Portuguese "aí" reads "ai"). "how many people" (read "how many users") counts only with

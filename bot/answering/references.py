@@ -193,9 +193,14 @@ class References:
         others = set(part.unknown_names) - MONTHS
         pointers = self._phrasing.pointers(language)  # Hindi "ye open source hai kya": "ye" is it
         if set(part.words) & pointers:  # "what time is it in manila": not about it
-            about = any(known) and not (others and not set(part.words) & DOMAIN_WORDS)
+            # "so sam altman's team built it?": whoever is credited, "it" is the subject
+            held = set(part.words) & (DOMAIN_WORDS | {"made"})
+            about = any(known) and not (others and not held)
         elif set(part.words) & {"this", "that"}:  # "pra quantas pessoas isso vai chegar?": the subject
             about = bool(known) and all(known) and not others
         else:  # a claim with no subject: every word the knowledge base's, no other name in it
             about = bool(part.claims) and bool(known) and all(known) and not others
-        return replace(part, models=(self._kb.subject,)) if about else part
+        if not about:
+            return part
+        part = replace(part, models=(self._kb.subject,))
+        return replace(part, intent=self._intent(part, part.words)) if "first" in part.words else part

@@ -1414,3 +1414,31 @@ def test_why_questions_get_the_reason_not_only_the_background(
 ) -> None:
     text = engine.lookup(question).text
     assert all(w in text for w in wanted) and len(text) < 600, text
+
+
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("since yann lecun led the muse spark project, what was his main design idea?", "No"),
+        ("Tengo entendido que Yann LeCun fue quien lideró el desarrollo de Muse Spark, ¿es así?", "No"),
+        ("quem lidera o meta superintelligence labs é o yann lecun ne", "Não"),
+        ("so sam altman's team built it?", "No"),
+    ],
+)
+def test_crediting_someone_the_source_never_names_is_corrected_with_who_did(
+    engine: Engine, question: str, no: str
+) -> None:
+    text = engine.lookup(question).text
+    assert text.split()[0] == no and "Alexandr Wang" in text, text
+
+
+@pytest.mark.parametrize(
+    "question", ["what is it best at", "where does it lead", "which benchmark does it lead"]
+)
+def test_what_it_leads_on_is_its_strengths_not_its_weakest_benchmark(engine: Engine, question: str) -> None:
+    text = engine.lookup(question).text
+    assert (
+        "HealthBench" in text
+        and text.index("HealthBench") < text.find("Terminal-Bench")
+        or "Terminal-Bench" not in text
+    )
