@@ -87,6 +87,7 @@ class CuratedUnknowns:
                 and trigger.words <= words
                 and trigger.names <= names
                 and _near(trigger.words, part.words)
+                and not any(w.isdigit() for w in trigger.words)  # "o3" is no "o … 3 coisas"
             )
             if not (in_a_row or any_order):
                 continue

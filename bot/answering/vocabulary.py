@@ -63,6 +63,9 @@ FORMAT_UNITS = frozenset(
         *("paragraph", "paragraphs", "tweet", "tweets", "items", "tips", "reasons"),
         *("poin", "butir", "kalimat", "kata", "baris", "puntos", "frases", "palabras", "lineas", "renglones"),
         *("pontos", "topicos", "linhas", "palavras", "paragrafos", "पॉइंट", "लाइन", "वाक्य", "शब्द"),
+        # "need 3 things for my deck in 10 min", "me fala 3 coisa": what to say, and how fast
+        *("thing", "things", "questions", "qs", "min", "mins", "minutes", "secs", "seconds"),
+        *("cosas", "preguntas", "minutos", "coisa", "coisas", "perguntas", "hal", "pertanyaan", "menit"),
     }
 )
 #: Small numbers in words, in every language the bot speaks: "two years ago" states a figure as

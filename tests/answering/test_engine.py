@@ -1439,3 +1439,18 @@ def test_what_it_leads_on_is_its_strengths_not_its_weakest_benchmark(engine: Eng
     text = engine.lookup(question).text
     assert "HealthBench" in text, text
     assert "Terminal-Bench" not in text or text.index("HealthBench") < text.index("Terminal-Bench")
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        ("me fala 3 coisa: o spark e melhor q o gpt 5.4 em saude?", "42,8"),
+        ("need 3 things for my deck in 10 min: aa index score", "52"),
+        ("is there a public API for Muse Spark yet?", "not available yet"),
+    ],
+)
+def test_counts_in_a_request_claim_nothing_and_name_no_model(
+    engine: Engine, question: str, wanted: str
+) -> None:
+    text = engine.lookup(question).text
+    assert wanted in text and not text.startswith(("No", "Não")), text
