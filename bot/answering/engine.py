@@ -33,14 +33,15 @@ from bot.answering.language import packs
 from bot.answering.lexicon import MentionIndex, knowledge_vocabulary
 from bot.answering.parser import Parser
 from bot.answering.prompt import build_messages, relevant_source_ids
+from bot.answering.prose import CONFIDENCE_THRESHOLD, MAKERS_ENTRY, EntryChooser
 from bot.answering.query import Intent, Part, Query
 from bot.answering.redundancy import Redundancy
 from bot.answering.retrieval import CuratedRetriever, Retriever
 from bot.answering.unknowns import CuratedUnknowns, unsourced_names
-from bot.answering.vocabulary import QUESTION_WORDS, REFERRING
+from bot.answering.vocabulary import REFERRING
 from bot.answering.words import Speller, tokens
 from bot.i18n import Speaker, speaker
-from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge import KnowledgeBase
 from bot.llm import ChatMessage, ImagePart, LLMBackend
 
 __all__ = ["CONFIDENCE_THRESHOLD", "MAX_QUESTION_CHARS", "Engine", "ForModel"]
@@ -48,20 +49,11 @@ __all__ = ["CONFIDENCE_THRESHOLD", "MAX_QUESTION_CHARS", "Engine", "ForModel"]
 _LOG = logging.getLogger(__name__)
 # A safety net for every caller; the conversation cuts earlier, at MAX_QUESTION_CHARS, and says so.
 MAX_QUESTION_CHARS = 10_000
-CONFIDENCE_THRESHOLD = 0.5
-OWNED_THRESHOLD = 0.3  # among the entries about a named person, organisation or surface
-UNNAMED_THRESHOLD = 0.6  # for a question that names nothing the knowledge base holds
-ON_TOPIC_THRESHOLD = 0.4  # for a question that names the subject or its domain (the API, weights)
-TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is this close
 SUGGEST_THRESHOLD = 0.4
 #: Words that ask what it can do in a field, not its figure ("can it see photos?").
 _CAPABILITY = frozenset({"can", "see", "understand", "read", "watch", "process", "handle", "support"})
-#: Words that mark a claim ("…, right?", "¿verdad?", "kan"): what the claim is about is searched.
-_TAGS = frozenset({"right"})
-OVERVIEW_ENTRY = "what-is-muse-spark"
 ROLLOUT_ENTRY = "rollout-timing"  # where it comes: every app, over the coming weeks
 SERIES_ENTRY = "first-muse-model"  # what Muse Spark is not: an update or a rename of Llama
-MAKERS_ENTRY = "who-built-muse-spark"  # who did make it, when a question credits someone else
 _FOLLOW_UP_DEPTH = 3
 _FIGURES = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 
@@ -106,6 +98,7 @@ class Engine:
         self.guard = FigureGuard(kb, self.mentions)
         self.unknowns = CuratedUnknowns(kb, self.parser, self.mentions)
         self.followups = FollowUps(kb, self.retriever, self.answerers)
+        self.prose = EntryChooser(kb, self.retriever, self.parser, self.answerers)
         self._people = {e.id: e.name for e in kb.entities.values() if e.kind == "person"}
 
     # -- the public calls ---------------------------------------------------------------------
@@ -302,7 +295,7 @@ class Engine:
             Intent.VERDICT: a.verdict,
             Intent.MODEL: a.model,
         }.get(part.intent)
-        advice = self._entry_for(part, query) if self._advice(part) else None
+        advice = self.prose.entry_for(part, query) if self._advice(part) else None
         if advice is not None:
             return self.answerers.entry(advice, say)
         if structured is not None:
@@ -377,13 +370,14 @@ class Engine:
     def _fact(self, part: Part, query: Query, say: Speaker) -> Piece | None:
         """Prose: the entry that answers the part; or, for a question about the bot's subject
         that no entry answers, a plain "the source doesn't say" naming what was asked."""
-        entry = self._entry_for(part, query)
+        entry = self.prose.entry_for(part, query)
         if entry is not None:
             return self.answerers.entry(entry, say)
         if not query.on_topic:
             return None
         if query.task:  # without a model, the closest knowledge answer (the model would write it)
-            return self._closest(part, query, say)
+            closest = self.prose.closest(part, query)
+            return self.answerers.entry(closest, say) if closest is not None else None
         names = unsourced_names(part, query.language)
         if names and "made" in part.words and MAKERS_ENTRY in self.kb.entries:
             return self.answerers.entry(self.kb.entries[MAKERS_ENTRY], say)  # "since yann lecun led it…"
@@ -396,56 +390,3 @@ class Engine:
         if part.models and not part.entities:
             return self.answerers.model(part, say)
         return None
-
-    def _closest(self, part: Part, query: Query, say: Speaker) -> Piece | None:
-        hits = self.retriever.search(
-            " ".join([*self._names(part), *part.words, query.text]), limit=1, language=query.language
-        )
-        if hits and hits[0].confidence >= TASK_THRESHOLD:
-            return self.answerers.entry(hits[0].entry, say)
-        overview = self.kb.entries.get(OVERVIEW_ENTRY)
-        return self.answerers.entry(overview, say) if overview is not None else None
-
-    def _entry_for(self, part: Part, query: Query) -> Entry | None:
-        """The entry that answers the part and passes the subject check: when the part names a
-        person, an organisation or a surface, the entry is one about it. Without any name, the
-        bar is higher: a question that only sounds like the subject ("is the store open") must
-        match an entry well to be answered from it."""
-        stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
-        kept = [w for w in part.words if (w not in stop or w in QUESTION_WORDS) and w not in _TAGS]
-        if {"this", "model"} <= set(part.words):  # "esse modelo" points at the subject, named below
-            kept = [w for w in kept if w not in ("this", "model")]
-        own = [*self._names(part), *kept]  # "donde" is a stopword, but "where" says what is asked
-        # The question as typed is searched too ("how many ppl will get it" is a phrasing as
-        # typed, its canonical words are not; another language's, its translations); with
-        # several parts, only the part's own words (the whole text would pull in the others).
-        # A maker named ("dari google?") is who the question credits, not what it is about.
-        maker = any(e.startswith("org:") for e in part.entities)
-        typed = [query.text] if len(query.parts) == 1 and not maker else []
-        text = " ".join([*own, *own, *part.context, *typed])
-        owned = [e for n in part.entities if n in self.kb.entities for e in self.kb.entities[n].entries]
-        if owned:
-            hits = self.retriever.search(text, limit=1, among=owned, language=query.language)
-            return hits[0].entry if hits and hits[0].confidence >= OWNED_THRESHOLD else None
-        about = part.named or part.topics or part.context or part.in_domain(stop)
-        bar = CONFIDENCE_THRESHOLD if about else UNNAMED_THRESHOLD
-        hits = self.retriever.search(text, limit=1, language=query.language)
-        if not hits:
-            return None
-        best, confidence = hits[0].entry, hits[0].confidence
-        # Benchmark figures nobody asked for answer no "who" ("… and who's the oke running it"),
-        # and a near miss only when it has none.
-        unasked = not (part.benchmarks or part.topics) and self.answerers.quotes_figures(best)
-        if confidence >= bar and not (unasked and "who" in part.asks):
-            return best
-        near = query.on_topic and confidence >= ON_TOPIC_THRESHOLD  # beats "outside what I know"
-        return best if near and not unasked else None
-
-    def _names(self, part: Part) -> list[str]:
-        found = [self.kb.models[m].name for m in part.models]
-        found += [self.kb.benchmarks[b].name for b in part.benchmarks]
-        found += [self.kb.entities[e].name for e in part.entities if e in self.kb.entities]
-        found += [
-            w for b in part.topics if b not in part.benchmarks for w in self.kb.benchmarks[b].topic_words[:1]
-        ]
-        return found

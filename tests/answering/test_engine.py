@@ -1454,3 +1454,15 @@ def test_counts_in_a_request_claim_nothing_and_name_no_model(
 ) -> None:
     text = engine.lookup(question).text
     assert wanted in text and not re.match(r"(No|Não)\b\W*—", text), text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Qual foi a data oficial de lançamento do Muse Spark e qual divisão da Meta desenvolveu o modelo?",
+        "कृपया बताइए कि म्यूज़ स्पार्क को किस लैब ने विकसित किया है और उस लैब का नेतृत्व कौन करता है?",
+    ],
+)
+def test_which_lab_made_it_is_who_built_it(engine: Engine, question: str) -> None:
+    text = engine.lookup(question).text
+    assert "Meta Superintelligence Labs" in text and "Wang" in text, text

@@ -1,0 +1,107 @@
+"""Which knowledge entry answers a prose part — with the subject check.
+
+Retrieval (`bot.answering.retrieval`) ranks entries by how well they match the words; this
+module decides whether the best one may answer: an entry about the person, lab or app the part
+names; a higher bar when the part names nothing the knowledge base holds ("is the store open"
+only sounds like the subject); no benchmark figures for a "who" question or a near miss that
+nobody asked for them in. The thresholds are confidences in 0..1 (`retrieval.Hit`), set on the
+evaluation sets' dev part.
+"""
+
+from __future__ import annotations
+
+from bot.answering.answers import Answerers
+from bot.answering.parser import Parser
+from bot.answering.query import Part, Query
+from bot.answering.retrieval import Retriever
+from bot.answering.vocabulary import QUESTION_WORDS
+from bot.knowledge import Entry, KnowledgeBase
+
+__all__ = ["CONFIDENCE_THRESHOLD", "MAKERS_ENTRY", "OVERVIEW_ENTRY", "EntryChooser"]
+
+CONFIDENCE_THRESHOLD = 0.5
+OWNED_THRESHOLD = 0.3  # among the entries about a named person, organisation or surface
+UNNAMED_THRESHOLD = 0.6  # for a question that names nothing the knowledge base holds
+ON_TOPIC_THRESHOLD = 0.4  # for a question that names the subject or its domain (the API, weights)
+TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is this close
+OVERVIEW_ENTRY = "what-is-muse-spark"
+MAKERS_ENTRY = "who-built-muse-spark"  # who did make it, when a question asks or credits someone
+#: Words that mark a claim ("…, right?", "¿verdad?", "kan"): what the claim is about is searched.
+_TAGS = frozenset({"right"})
+
+
+class EntryChooser:
+    """Entries for prose parts, from one knowledge base and its retriever."""
+
+    def __init__(self, kb: KnowledgeBase, retriever: Retriever, parser: Parser, answerers: Answerers) -> None:
+        self.kb = kb
+        self.retriever = retriever
+        self.parser = parser
+        self.answerers = answerers
+
+    def entry_for(self, part: Part, query: Query) -> Entry | None:
+        """The entry that answers the part and passes the subject check, or None: when the part
+        names a person, an organisation or a surface, the entry is one about it. Without any
+        name, the bar is higher."""
+        if self._asks_maker(part):  # "which outfit at meta made this thing", "qual divisão desenvolveu"
+            return self.kb.entries[MAKERS_ENTRY]
+        stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
+        text = self._search_text(part, query, stop)
+        owned = [e for n in part.entities if n in self.kb.entities for e in self.kb.entities[n].entries]
+        if owned:
+            hits = self.retriever.search(text, limit=1, among=owned, language=query.language)
+            return hits[0].entry if hits and hits[0].confidence >= OWNED_THRESHOLD else None
+        about = part.named or part.topics or part.context or part.in_domain(stop)
+        bar = CONFIDENCE_THRESHOLD if about else UNNAMED_THRESHOLD
+        hits = self.retriever.search(text, limit=1, language=query.language)
+        if not hits:
+            return None
+        best, confidence = hits[0].entry, hits[0].confidence
+        # Benchmark figures nobody asked for answer no "who" ("… and who's the oke running it"),
+        # and a near miss only when it has none.
+        unasked = not (part.benchmarks or part.topics) and self.answerers.quotes_figures(best)
+        if confidence >= bar and not (unasked and "who" in part.asks):
+            return best
+        near = query.on_topic and confidence >= ON_TOPIC_THRESHOLD  # beats "outside what I know"
+        return best if near and not unasked else None
+
+    def closest(self, part: Part, query: Query) -> Entry | None:
+        """For a task with no model to write it: the closest entry, else the overview."""
+        hits = self.retriever.search(
+            " ".join([*self.names(part), *part.words, query.text]), limit=1, language=query.language
+        )
+        if hits and hits[0].confidence >= TASK_THRESHOLD:
+            return hits[0].entry
+        return self.kb.entries.get(OVERVIEW_ENTRY)
+
+    def names(self, part: Part) -> list[str]:
+        """The names of what the part names, as the entries write them (a topic by its word)."""
+        found = [self.kb.models[m].name for m in part.models]
+        found += [self.kb.benchmarks[b].name for b in part.benchmarks]
+        found += [self.kb.entities[e].name for e in part.entities if e in self.kb.entities]
+        found += [
+            w for b in part.topics if b not in part.benchmarks for w in self.kb.benchmarks[b].topic_words[:1]
+        ]
+        return found
+
+    def _search_text(self, part: Part, query: Query, stop: frozenset[str]) -> str:
+        """The part's own words and names (twice: they weigh most), borrowed context, and the
+        question as typed ("how many ppl will get it" is a phrasing as typed, its canonical
+        words are not; another language's, its translations) — only with one part, or the
+        whole text would pull in the others; and not when it credits a maker ("dari google?"
+        names who the question credits, not what it is about)."""
+        kept = [w for w in part.words if (w not in stop or w in QUESTION_WORDS) and w not in _TAGS]
+        if {"this", "model"} <= set(part.words):  # "esse modelo" points at the subject, named below
+            kept = [w for w in kept if w not in ("this", "model")]
+        own = [*self.names(part), *kept]  # "donde" is a stopword, but "where" says what is asked
+        maker = any(e.startswith("org:") for e in part.entities)
+        typed = [query.text] if len(query.parts) == 1 and not maker else []
+        return " ".join([*own, *own, *part.context, *typed])
+
+    def _asks_maker(self, part: Part) -> bool:
+        """Whether the part asks who or which lab made the subject (no other model, no benchmark,
+        nothing else named but a lab)."""
+        others = [e for e in part.entities if e in self.kb.entities and self.kb.entities[e].kind != "org"]
+        about_it = set(part.models) <= {self.kb.subject} and not (part.benchmarks or others)
+        asks = "made" in part.words and bool(part.asks & {"who", "which"})
+        return asks and about_it and MAKERS_ENTRY in self.kb.entries
