@@ -347,7 +347,8 @@ class Parser:
                 return Intent.RANK  # "which model is the best on arc agi 2?"
             return Intent.SCORE
         comparable = [*part.models, self._default_model] if len(part.models) == 1 else list(part.models)
-        if (len(part.models) >= 2 or (has(COMPARE_WORDS) and part.models)) and not modes:
+        dated = has({"released"}) or "when" in part.asks  # "was it released before gpt 5.4?": a date
+        if (len(part.models) >= 2 or (has(COMPARE_WORDS) and part.models)) and not (modes or dated):
             return Intent.COMPARE if self._share_figures(comparable) else Intent.FACT
         if part.models and has(SCORE_WORDS) and not part.entities:  # not "what would it do on the glasses"
             return Intent.SCORE

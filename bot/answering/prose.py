@@ -57,10 +57,11 @@ class EntryChooser:
         if not hits:
             return None
         best, confidence = hits[0].entry, hits[0].confidence
-        # Benchmark figures nobody asked for answer no "who" ("… and who's the oke running it"),
-        # and a near miss only when it has none.
+        # Benchmark figures nobody asked for answer no "who" or "when" ("… and who's the oke
+        # running it", "was it released before gpt 5.4?"), and a near miss only when it has none.
         unasked = not (part.benchmarks or part.topics) and self.answerers.quotes_figures(best)
-        if confidence >= bar and not (unasked and "who" in part.asks):
+        who_or_when = bool(part.asks & {"who", "when"}) or "released" in part.words
+        if confidence >= bar and not (unasked and who_or_when):
             return best
         near = query.on_topic and confidence >= ON_TOPIC_THRESHOLD  # beats "outside what I know"
         return best if near and not unasked else None

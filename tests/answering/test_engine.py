@@ -1466,3 +1466,15 @@ def test_counts_in_a_request_claim_nothing_and_name_no_model(
 def test_which_lab_made_it_is_who_built_it(engine: Engine, question: str) -> None:
     text = engine.lookup(question).text
     assert "Meta Superintelligence Labs" in text and "Wang" in text, text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "was muse spark released before gpt 5.4?",
+        "with muse spark launching in march 2026, did meta have it before gpt-5.4?",
+    ],
+)
+def test_a_date_question_naming_two_models_gets_a_date_not_a_table(engine: Engine, question: str) -> None:
+    text = engine.lookup(question).text
+    assert "April 8, 2026" in text and "76.1" not in text and "```" not in text, text
