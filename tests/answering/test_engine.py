@@ -1478,3 +1478,8 @@ def test_which_lab_made_it_is_who_built_it(engine: Engine, question: str) -> Non
 def test_a_date_question_naming_two_models_gets_a_date_not_a_table(engine: Engine, question: str) -> None:
     text = engine.lookup(question).text
     assert "April 8, 2026" in text and "76.1" not in text and "```" not in text, text
+
+
+def test_ok_before_a_follow_up_does_not_switch_the_language(engine: Engine) -> None:
+    answer = _ask(engine, "ok y gemini 3.1 pro", "cuanto saca spark en arc agi 2", "y gpt 5.4?")
+    assert "76,5" in answer.text, answer.text
