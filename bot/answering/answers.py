@@ -190,7 +190,11 @@ class Answerers:
             anchor, rivals = named[0], named[1:]
         if not rivals:
             weak = "worse" in part.words and "better" not in part.words  # "its weakest benchmark"
-            return self.score(part, say) if part.benchmarks else self.strengths(say, weak=weak)
+            return (
+                self.score(part, say)
+                if part.benchmarks
+                else self.strengths(say, weak=weak, asked=bool(part.asks))
+            )
         if len(rivals) >= 2:
             return self._group_verdict(part, [anchor, *rivals], say)
         text, sources = self._pair_verdict(part, anchor, rivals[0], say)
@@ -280,11 +284,13 @@ class Answerers:
         per = "; ".join(say(texts.LEADS_ON, model=n, benchmarks=say.join(w)) for n, w in wins.items() if w)
         return say(texts.VERDICT_MIXED, lines=f"{per} ({lines})")
 
-    def strengths(self, say: Speaker, *, weak: bool = False) -> Piece:
-        """ "is spark any good?": where it leads and where it falls short, in one answer;
-        `weak` ("where does it struggle?"): where it falls short."""
-        ids = ["weaknesses-summary", "is-muse-spark-the-best"]
-        entry = next((self.kb.entries[i] for i in (ids if weak else ids[::-1]) if i in self.kb.entries), None)
+    def strengths(self, say: Speaker, *, weak: bool = False, asked: bool = True) -> Piece:
+        """ "what is it best at?": where it leads and where it falls short, in one answer; not
+        `asked` (a yes-no question: "is it the best?") the same, opening with "not across the
+        board"; `weak` ("where does it struggle?"): where it falls short."""
+        both = ["strengths-and-weaknesses", "is-muse-spark-the-best"]
+        ids = ["weaknesses-summary"] if weak else both if asked else both[::-1]
+        entry = next((self.kb.entries[i] for i in ids if i in self.kb.entries), None)
         if entry is None:
             return self.model(Part(()), say)
         return self.entry(entry, say)

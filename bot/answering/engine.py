@@ -370,6 +370,9 @@ class Engine:
     def _fact(self, part: Part, query: Query, say: Speaker) -> Piece | None:
         """Prose: the entry that answers the part; or, for a question about the bot's subject
         that no entry answers, a plain "the source doesn't say" naming what was asked."""
+        both = {"strength", "weakness"} <= set(part.words) and set(part.models) <= {self.kb.subject}
+        if both and not part.benchmarks:  # "its biggest strength and biggest weakness": the two at once
+            return self.answerers.strengths(say)
         entry = self.prose.entry_for(part, query)
         if entry is not None:
             return self.answerers.entry(entry, say)

@@ -1483,3 +1483,21 @@ def test_a_date_question_naming_two_models_gets_a_date_not_a_table(engine: Engin
 def test_ok_before_a_follow_up_does_not_switch_the_language(engine: Engine) -> None:
     answer = _ask(engine, "ok y gemini 3.1 pro", "cuanto saca spark en arc agi 2", "y gpt 5.4?")
     assert "76,5" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what are its biggest strength and biggest weakness",
+        "spark की सबसे बड़ी ताकत और सबसे बड़ी कमज़ोरी क्या है?",
+        "rangkum kelebihan & kekurangan muse spark dlm 3 poin aja",
+    ],
+)
+def test_strength_and_weakness_asked_together_get_both(engine: Engine, question: str) -> None:
+    text = engine.lookup(question).text
+    assert "HealthBench" in text and "ARC-AGI 2" in text, text
+
+
+def test_only_a_yes_no_question_about_being_the_best_opens_with_not_across_the_board(engine: Engine) -> None:
+    assert engine.lookup("is it the best model").text.startswith("Not across the board")
+    assert engine.lookup("what is it best at").text.startswith("It **leads")
