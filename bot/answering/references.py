@@ -81,7 +81,13 @@ class References:
         parts = [self._on_mode(p, previous, language) for p in parts]
         asked_who = previous is not None and any("who" in p.asks for p in previous.parts)
         parts = [self._resolve_people(p, referents, dropped=asked_who and language != "en") for p in parts]
-        return [self._default_subject(p, previous, language) for p in parts]
+        parts = [self._default_subject(p, previous, language) for p in parts]
+        for i in range(1, len(parts)):  # "1) who built it 2) when": "when" asks of the same subject
+            bare = parts[i].fragment and parts[i].asks and not (parts[i].named or parts[i].unknown_names)
+            if bare and parts[i - 1].models:
+                part = replace(parts[i], models=parts[i - 1].models[:1])
+                parts[i] = replace(part, intent=self._intent(part, part.words))
+        return parts
 
     def _borrowing(self, parts: list[Part], previous: Query | None, language: str) -> list[Part]:
         out: list[Part] = []

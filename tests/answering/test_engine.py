@@ -1501,3 +1501,8 @@ def test_strength_and_weakness_asked_together_get_both(engine: Engine, question:
 def test_only_a_yes_no_question_about_being_the_best_opens_with_not_across_the_board(engine: Engine) -> None:
     assert engine.lookup("is it the best model").text.startswith("Not across the board")
     assert engine.lookup("what is it best at").text.startswith("It **leads")
+
+
+def test_a_numbered_list_of_questions_answers_a_bare_when_about_the_same_subject(engine: Engine) -> None:
+    text = engine.lookup("3 qs: 1) who built it 2) when 3) is it open source").text
+    assert "Meta Superintelligence Labs" in text and "April 8, 2026" in text, text
