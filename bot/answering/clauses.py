@@ -17,6 +17,8 @@ from bot.answering.vocabulary import QUESTION_WORDS, RANK_WORDS, SCORE_WORDS, YE
 __all__ = ["Token", "clauses", "relative_clause", "split"]
 
 _SPLIT_WORDS = frozenset({"and", "also", "plus"})
+#: Words that name a fact a list asks for: "the release date", "the organisation responsible".
+_LISTED_FACTS = frozenset({"released", "made", "whether"})
 _COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # not the decimal comma of "40,1"
 
 
@@ -52,10 +54,13 @@ def clauses(sentence: str, tokenize: Callable[[str], list[Token]]) -> list[Token
 
 
 def _asks_in(clause: list[Token]) -> bool:
-    """Whether a clause between commas is a question: it starts like one, or has a question
-    word anywhere (Indonesian and Hindi ask last: "bikinan siapa", "rilis kapan")."""
+    """Whether a clause between commas is a question: it starts like one, has a question word
+    anywhere (Indonesian and Hindi ask last: "bikinan siapa", "rilis kapan"), or names a fact
+    asked for in a list ("confirm the release date, the organisation responsible for it, and
+    whether …", "release date, aa index score, and …")."""
     words = [t.word for t in clause if not t.kind]
-    return asks_own([], clause) or bool(set(words) & QUESTION_WORDS)
+    scored = bool(set(words) & SCORE_WORDS) and any(t.kind == "benchmark" for t in clause)
+    return asks_own([], clause) or bool(set(words) & (QUESTION_WORDS | _LISTED_FACTS)) or scored
 
 
 def split(toks: list[Token]) -> list[list[Token]]:
@@ -79,7 +84,7 @@ def asks_own(before: list[Token], after: list[Token]) -> bool:
     if not after:
         return False
     head = after[0].word
-    if head in QUESTION_WORDS or head in YES_NO or head in {"can", "any"}:
+    if head in QUESTION_WORDS or head in YES_NO or head in {"can", "any", "whether"}:
         return True
     words = [t.word for t in after if not t.kind]
     if after[0].kind and words[:1] and words[0] in QUESTION_WORDS:

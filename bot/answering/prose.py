@@ -14,7 +14,7 @@ from bot.answering.answers import Answerers
 from bot.answering.parser import Parser
 from bot.answering.query import Part, Query
 from bot.answering.retrieval import Retriever
-from bot.answering.vocabulary import QUESTION_WORDS
+from bot.answering.vocabulary import FORMAT_UNITS, QUESTION_WORDS
 from bot.knowledge import Entry, KnowledgeBase
 
 __all__ = ["CONFIDENCE_THRESHOLD", "MAKERS_ENTRY", "OVERVIEW_ENTRY", "EntryChooser"]
@@ -26,8 +26,9 @@ ON_TOPIC_THRESHOLD = 0.4  # for a question that names the subject or its domain 
 TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is this close
 OVERVIEW_ENTRY = "what-is-muse-spark"
 MAKERS_ENTRY = "who-built-muse-spark"  # who did make it, when a question asks or credits someone
-#: Words that mark a claim ("…, right?", "¿verdad?", "kan"): what the claim is about is searched.
-_TAGS = frozenset({"right"})
+#: Words that mark a claim ("…, right?", "¿verdad?", "kan") or a request ("could you confirm
+#: the release date"): what the claim or request is about is searched, not them.
+_NOT_SEARCHED = frozenset({"right", "confirm", "kindly", "advise"})
 
 
 class EntryChooser:
@@ -91,7 +92,8 @@ class EntryChooser:
         words are not; another language's, its translations) — only with one part, or the
         whole text would pull in the others; and not when it credits a maker ("dari google?"
         names who the question credits, not what it is about)."""
-        kept = [w for w in part.words if (w not in stop or w in QUESTION_WORDS) and w not in _TAGS]
+        kept = [w for w in part.words if (w not in stop or w in QUESTION_WORDS) and w not in _NOT_SEARCHED]
+        kept = _without_format(kept)  # "need 3 things … in 10 min": how to answer, not what
         if {"this", "model"} <= set(part.words):  # "esse modelo" points at the subject, named below
             kept = [w for w in kept if w not in ("this", "model")]
         own = [*self.names(part), *kept]  # "donde" is a stopword, but "where" says what is asked
@@ -106,3 +108,10 @@ class EntryChooser:
         about_it = set(part.models) <= {self.kb.subject} and not (part.benchmarks or others)
         asks = "made" in part.words and bool(part.asks & {"who", "which"})
         return asks and about_it and MAKERS_ENTRY in self.kb.entries
+
+
+def _without_format(words: list[str]) -> list[str]:
+    """The words less what says how to answer: "3 things", "in 10 min", "in 3 points"."""
+    counted = [i for i, w in enumerate(words) if w in FORMAT_UNITS and i and words[i - 1].isdigit()]
+    drop = {*counted, *(i - 1 for i in counted)}
+    return [w for i, w in enumerate(words) if i not in drop]

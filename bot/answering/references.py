@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from bot.answering.dictionary import is_common
 from bot.answering.phrasing import Phrasing
 from bot.answering.query import Intent, Part, Query
 from bot.answering.vocabulary import (
@@ -82,10 +83,14 @@ class References:
         asked_who = previous is not None and any("who" in p.asks for p in previous.parts)
         parts = [self._resolve_people(p, referents, dropped=asked_who and language != "en") for p in parts]
         parts = [self._default_subject(p, previous, language) for p in parts]
-        for i in range(1, len(parts)):  # "1) who built it 2) when": "when" asks of the same subject
-            bare = parts[i].fragment and parts[i].asks and not (parts[i].named or parts[i].unknown_names)
-            if bare and parts[i - 1].models:
-                part = replace(parts[i], models=parts[i - 1].models[:1])
+        # "1) who built it 2) when", "need 3 things: release date, aa index score, and is it
+        # open": a bare question in a list asks about the subject the others are about
+        about = [p.models[:1] for p in parts if p.models]
+        for i, part in enumerate(parts):
+            asks = part.asks or set(part.words) & {"released", "made"}
+            strange = [w for w in part.unknown_names if not is_common(w, language)]  # "deck" is a word
+            if about and asks and not (part.named or strange) and (i or part.fragment or len(parts) > 1):
+                part = replace(part, models=(parts[i - 1].models or about[0])[:1] if i else about[0])
                 parts[i] = replace(part, intent=self._intent(part, part.words))
         return parts
 

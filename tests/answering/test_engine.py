@@ -1506,3 +1506,22 @@ def test_only_a_yes_no_question_about_being_the_best_opens_with_not_across_the_b
 def test_a_numbered_list_of_questions_answers_a_bare_when_about_the_same_subject(engine: Engine) -> None:
     text = engine.lookup("3 qs: 1) who built it 2) when 3) is it open source").text
     assert "Meta Superintelligence Labs" in text and "April 8, 2026" in text, text
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        (
+            "Could you confirm the release date of Muse Spark, the organisation responsible for it,"
+            " and whether the model weights are publicly available?",
+            ["April 8, 2026", "Meta Superintelligence Labs", "closed-source"],
+        ),
+        (
+            "need 3 things for my deck in 10 min: release date, aa index score, and is it open weights y/n",
+            ["April 8, 2026", "52", "closed-source"],
+        ),
+    ],
+)
+def test_a_list_of_facts_asked_for_gets_each_one(engine: Engine, question: str, wanted: list[str]) -> None:
+    text = engine.lookup(question).text
+    assert all(w in text for w in wanted), text
