@@ -316,6 +316,8 @@ class Parser:
             return Intent.GREETING
         if courtesy and set(content) <= polite:
             return Intent.THANKS
+        if has({"compute"}) and not part.benchmarks:
+            return Intent.FACT  # "10 veces más cómputo que llama 4 maverick, por eso es tan bueno?"
         if _sweeping(part):
             return Intent.VERDICT  # "does spark lead every benchmark?": where it leads, where not
         if has(VERDICT_WORDS) and (len(part.models) >= 2 or (part.models and part.benchmarks)):

@@ -1525,3 +1525,21 @@ def test_a_numbered_list_of_questions_answers_a_bare_when_about_the_same_subject
 def test_a_list_of_facts_asked_for_gets_each_one(engine: Engine, question: str, wanted: list[str]) -> None:
     text = engine.lookup(question).text
     assert all(w in text for w in wanted), text
+
+
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("is muse spark more efficient than llama 4", False),
+        ("muse spark usa 10 veces mas computo que llama 4 maverick, por eso es tan bueno no?", True),
+        ("muse spark uses 10x more compute than llama 4 maverick right", True),
+    ],
+)
+def test_compute_against_llama_is_the_ten_times_less_claim(engine: Engine, question: str, no: bool) -> None:
+    text = engine.lookup(question).text
+    assert ("ten times less" in text or "diez veces menos" in text) and text.startswith("No") is no, text
+
+
+def test_an_improved_llama_is_corrected_with_the_new_series(engine: Engine) -> None:
+    text = engine.lookup("is it just an improved llama 4 or something else").text
+    assert "Muse series" in text and "scratch" in text, text
