@@ -208,7 +208,7 @@ class Parser:
                     continue
                 out.append(Token(surface, span.kind, span.ident, surface))
                 if span.kind == "benchmark":
-                    i = span.start + span.length + _version_after(words, span.start + span.length)
+                    i = span.start + span.length + _version_after(words, span.start + span.length, span.ident)
                     continue
             i = span.start + span.length
         return out
@@ -432,11 +432,14 @@ def _sweeping(part: Part) -> bool:
     return {"first", "every"} <= words and not part.benchmarks and about_one
 
 
-def _version_after(words: Sequence[str], at: int) -> int:
-    """How many words after a benchmark's name are its version ("index v4", "v4.0", "2.0"):
-    part of the name, not a figure or a "v" for "vs"."""
+def _version_after(words: Sequence[str], at: int, ident: str = "") -> int:
+    """How many words after a benchmark's name are its version ("index v4", "v4.0", "2.0", the
+    "2" of "termbench 2" when the benchmark is version 2): part of the name, not a figure or a
+    "v" for "vs"."""
     if words[at : at + 1] == ["v"] and at + 1 < len(words) and _VERSION.match(words[at + 1]):
         return 2
+    if at < len(words) and words[at].isdigit() and ident.endswith(f"-{words[at]}"):
+        return 1
     return 1 if at < len(words) and re.fullmatch(r"\d\.0", words[at]) else 0
 
 

@@ -1543,3 +1543,8 @@ def test_compute_against_llama_is_the_ten_times_less_claim(engine: Engine, quest
 def test_an_improved_llama_is_corrected_with_the_new_series(engine: Engine) -> None:
     text = engine.lookup("is it just an improved llama 4 or something else").text
     assert "Muse series" in text and "scratch" in text, text
+
+
+def test_a_benchmark_s_own_version_number_is_no_claim(engine: Engine) -> None:
+    text = engine.lookup("termbench 2 numbers pls").text
+    assert text.startswith("**Muse Spark**") and "59.0" in text, text
