@@ -237,6 +237,9 @@ class Answerers:
         if part.topic_only and all(x.general for x in named) and len(set(part.models)) <= 2:
             named = []  # "spark or gpt, which is better overall": every figure, not the index alone
         benches = named or [x for x in self.kb.benchmarks.values() if x.unit == "score"]
+        stand_in = self._stand_in(named, b) if named else None
+        if stand_in is not None:  # "does it beat gemini at vision?": the source ranks Gemini's Preview
+            return self._pair_verdict(part, a, stand_in, say)
         pairs = [(x, x.score_for(a), x.score_for(b)) for x in benches]
         both = [(x, sa, sb) for x, sa, sb in pairs if sa and sb]
         missing = [(x, ma if sa is None else mb) for x, sa, sb in pairs if (sa is None) != (sb is None)]
@@ -247,6 +250,14 @@ class Answerers:
         for name, names in lacking.items():
             text += " " + say(texts.VERDICT_MISSING, model=name, benchmarks=say.join(names))
         return text, {x.source for x in benches}
+
+    def _stand_in(self, benches: list[Benchmark], model: str) -> str | None:
+        """A variant of `model` that has a figure on every one of `benches` where `model` has
+        none (Gemini 3.1 Pro Preview on vision, GPT-5.4 Pro on Humanity's Last Exam), if any."""
+        if any(x.score_for(model) for x in benches):
+            return None
+        variants = [m.id for m in self.kb.models.values() if m.variant_of == model]
+        return next((v for v in variants if all(x.score_for(v) for x in benches)), None)
 
     def _verdict_text(
         self, ma: Model, mb: Model, both: list[tuple[Benchmark, Score, Score]], say: Speaker, *, asked: bool

@@ -1548,3 +1548,17 @@ def test_an_improved_llama_is_corrected_with_the_new_series(engine: Engine) -> N
 def test_a_benchmark_s_own_version_number_is_no_claim(engine: Engine) -> None:
     text = engine.lookup("termbench 2 numbers pls").text
     assert text.startswith("**Muse Spark**") and "59.0" in text, text
+
+
+@pytest.mark.parametrize(
+    ("question", "stand_in"),
+    [
+        ("does it beat gemini at vision?", "Gemini 3.1 Pro Preview"),
+        ("is spark better than gpt 5.4 on hle", "GPT-5.4 Pro"),
+    ],
+)
+def test_a_verdict_on_a_benchmark_uses_the_variant_the_source_gives(
+    engine: Engine, question: str, stand_in: str
+) -> None:
+    text = engine.lookup(question).text
+    assert stand_in in text and "no benchmark" not in text, text
