@@ -158,6 +158,17 @@ class Answerers:
             result.to_markdown(say), "compare", result.source_ids, ",".join(models), result, result.title
         )
 
+    def field(self, say: Speaker) -> Piece:
+        """ "give me all the benchmark scores", "compare it with the other frontier models": the
+        subject and every model the source scores (their reasoning modes aside), side by side."""
+        scored = {s.model for b in self.kb.benchmarks.values() for s in b.scores}
+        others = [m.id for m in self.kb.models.values() if m.id in scored and not m.variant_of]
+        chosen = list(dict.fromkeys([self.kb.subject, *others]))
+        result = self.comparer.compare_models(chosen)
+        return Piece(
+            result.to_markdown(say), "compare", result.source_ids, ",".join(chosen), result, result.title
+        )
+
     def scorecard(self, model_id: str, say: Speaker) -> Piece:
         """ "muse spark score?": each figure the source gives the model, with its mode, in one
         line (a table of one column would say less, in more space)."""

@@ -262,6 +262,8 @@ class Engine:
         a = self.answerers
         if part.intent in (Intent.GREETING, Intent.THANKS):
             return None
+        if self._whole_field(part):  # "give me all the benchmark scores", "… the other frontier models"
+            return a.field(say)
         named_figure = part.intent in _FIGURES and bool(part.benchmarks) and not part.topic_only
         unknown = self.unknowns.asked(part, query, figures=named_figure)
         exclusive = self._exclusive(part)  # "its only on whatsapp for now": it comes to every app
@@ -317,6 +319,14 @@ class Engine:
         points_back = set(part.words) & REFERRING  # "is that good enough for my devops agents?"
         bare = self.redundancy.bare(part, query.language)
         return asks_figure and bare and not points_back and bool(unsourced_names(part, query.language))
+
+    def _whole_field(self, part: Part) -> bool:
+        """Whether the part asks for every model's figures: "all" or "the other" models, a table
+        or scores, no benchmark and no model but the subject named."""
+        words = set(part.words)
+        table = words & {"compare", "score", "benchmark", "benchmarks", "models"}
+        sweep = words & {"every", "other"} and len(table) >= 2 - ("compare" in words)
+        return bool(sweep) and not part.benchmarks and set(part.models) <= {self.kb.subject}
 
     def _said(self, piece: Piece, pieces: list[Piece]) -> bool:
         """Whether an earlier piece says this one: the same entry or unknown, or the same text

@@ -93,12 +93,20 @@ class CuratedUnknowns:
                 continue
             if figures and not (trigger.typed_words & self._figure_words or self._names(unknown_id, part)):
                 continue
+            if len(trigger.words) < 2 and not trigger.names and self._someone(part):
+                continue  # "meta bayar berapa buat scale ai": the price of that deal, not the API's
             if not query.on_topic and len(trigger.typed_words) < 2 and self._common(trigger, query.language):
                 continue  # "bitcoin price today" names a price, not Muse Spark's; "mmlu" is one thing
             if self.kb.unknowns[unknown_id].needs_subject and not (query.on_topic or words & _GETTING_IT):
                 continue  # "a cuanto esta el dolar hoy en mexico"; "will the eu get it?" asks
             return unknown_id
         return None
+
+    def _someone(self, part: Part) -> bool:
+        """Whether the part names a person or an organisation the knowledge base holds."""
+        return any(
+            e in self.kb.entities and self.kb.entities[e].kind in ("person", "org") for e in part.entities
+        )
 
     def _asks_of_a_name(self, trigger: Trigger) -> bool:
         """ "when is muse spark 2": one question word about a name other than the subject's is

@@ -1562,3 +1562,24 @@ def test_a_verdict_on_a_benchmark_uses_the_variant_the_source_gives(
 ) -> None:
     text = engine.lookup(question).text
     assert stand_in in text and "no benchmark" not in text, text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "give me all the benchmark scores",
+        "Can you compare Muse Spark with the other frontier models?",
+        "dame todos los puntajes de benchmarks",
+    ],
+)
+def test_all_the_scores_is_the_whole_table(engine: Engine, question: str) -> None:
+    answer = engine.lookup(question)
+    assert (
+        answer.route == "compare"
+        and "Claude Opus 4.6" in answer.text
+        and "59,0" in answer.text.replace("59.0", "59,0")
+    )
+
+
+def test_the_price_of_a_deal_is_not_the_api_price(engine: Engine) -> None:
+    assert "14" in engine.lookup("meta bayar berapa buat scale ai").text
