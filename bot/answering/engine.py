@@ -326,7 +326,9 @@ class Engine:
         words = set(part.words)
         table = words & {"compare", "score", "benchmark", "benchmarks", "models"}
         sweep = words & {"every", "other"} and len(table) >= 2 - ("compare" in words)
-        return bool(sweep) and not part.benchmarks and set(part.models) <= {self.kb.subject}
+        # "what models did meta compare against", "which models is it compared with"
+        which = part.asks & {"what", "which"} and "models" in words and words & {"compare", "vs"}
+        return bool(sweep or which) and not part.benchmarks and set(part.models) <= {self.kb.subject}
 
     def _said(self, piece: Piece, pieces: list[Piece]) -> bool:
         """Whether an earlier piece says this one: the same entry or unknown, or the same text

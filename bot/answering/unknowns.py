@@ -21,7 +21,7 @@ from bot.knowledge import KnowledgeBase
 
 #: Question words that stay meaningful in a trigger: "pesos abiertos cuando" asks a date, not
 #: whether the weights are open.
-_ASKING = frozenset({"when", "where", "who"})
+_ASKING = frozenset({"when", "where", "who", "many"})  # "how many agents" asks a count
 #: Words that ask for the bot's subject even when it goes unnamed ("can i use it in spain?").
 _GETTING_IT = frozenset({"it", "its", "available", "use", "released", "rollout", "get"})
 _FIGURE_WORDS = frozenset({"score", "scores", "figure", "figures", "numbers"})

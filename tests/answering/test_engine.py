@@ -1583,3 +1583,12 @@ def test_all_the_scores_is_the_whole_table(engine: Engine, question: str) -> Non
 
 def test_the_price_of_a_deal_is_not_the_api_price(engine: Engine) -> None:
     assert "14" in engine.lookup("meta bayar berapa buat scale ai").text
+
+
+def test_which_models_it_is_compared_with_is_the_table(engine: Engine) -> None:
+    assert engine.lookup("what models did meta compare against").route == "compare"
+
+
+def test_another_labs_reasoning_mode_is_described_not_a_missing_agent_count(engine: Engine) -> None:
+    text = engine.lookup("does deep think use parallel agents too?").text
+    assert "self-refinement" in text and "how many" not in text, text
