@@ -18,7 +18,7 @@ __all__ = ["Token", "clauses", "relative_clause", "split"]
 
 _SPLIT_WORDS = frozenset({"and", "also", "plus"})
 #: Words that name a fact a list asks for: "the release date", "the organisation responsible".
-_LISTED_FACTS = frozenset({"released", "made", "whether"})
+_LISTED_FACTS = frozenset({"released", "made", "whether", "price"})
 _COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # not the decimal comma of "40,1"
 
 
@@ -90,8 +90,11 @@ def asks_own(before: list[Token], after: list[Token]) -> bool:
     if after[0].kind and words[:1] and words[0] in QUESTION_WORDS:
         return True  # "aur scale ai kitne mein kharida": the question word after the name
     asked_before = any(t.word in QUESTION_WORDS for t in before)
-    if head in SCORE_WORDS and asked_before:
-        return True  # "cuando salio y cuanto saco en hle": "cuánto sacó" reads as "score"
+    lead = [t.word for t in after[:2] if not t.kind]  # "… and the release date": past "the"
+    listed_before = any(t.word in _LISTED_FACTS for t in before)  # "the price and the release date"
+    listed = bool(set(lead) & _LISTED_FACTS) and (asked_before or listed_before)
+    if (head in SCORE_WORDS and asked_before) or listed:
+        return True  # "cuando salio y cuanto saco en hle", "… y cuánto cuesta?" ("price")
     upto = next((i for i, t in enumerate(after) if t.word in _SPLIT_WORDS and not t.kind), len(after))
     if asked_before and any(t.word in QUESTION_WORDS for t in after[:upto] if not t.kind):
         return True  # "kapan dirilis dan lembaga apa yang …", "cuando salio y en que es bueno"

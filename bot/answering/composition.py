@@ -13,11 +13,14 @@ from bot.answering.phrasing import phrasing
 from bot.i18n import Speaker
 from bot.knowledge import KnowledgeBase
 
-__all__ = ["ANSWER_BUDGET", "comparison_answer", "compose", "corrected", "fallback"]
+__all__ = ["ANSWER_BUDGET", "PARTS_BUDGET", "comparison_answer", "compose", "corrected", "fallback"]
 
 #: Characters an answer to several questions at once may take before each is cut to its lead:
 #: a busy group chat reads a few lines, not an essay.
 ANSWER_BUDGET = 600
+#: Past the budget each part keeps its lead; the parts asked still all get one, up to this many
+#: characters in all (a reply a phone shows in two screens, not a wall of text in a group).
+PARTS_BUDGET = 1000
 _LEAD_CHARS = 80
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[*A-Z0-9\u0900-\u097f¿¡])")
 
@@ -98,10 +101,11 @@ def _lead(text: str) -> str:
 
 
 def _within_budget(texts_: list[str]) -> list[str]:
-    """As many answers, in the order asked, as fit `ANSWER_BUDGET` (the first always)."""
+    """As many answers, in the order asked, as fit `PARTS_BUDGET` (the first always): a
+    question asked in three parts wants three answers more than it wants each one whole."""
     kept = texts_[:1]
     for text in texts_[1:]:
-        if sum(map(len, kept)) + len(text) > ANSWER_BUDGET:
+        if sum(map(len, kept)) + len(text) > PARTS_BUDGET:
             break
         kept.append(text)
     return kept

@@ -51,7 +51,7 @@ _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.V
 _VERSION = re.compile(r"^\d(?:\.\d)?$")
 # Where one question ends: "?", "!", ";", a full stop, a dash between clauses, or a numbered
 # or lettered item ("3 qs: 1) who built it 2) when", "(a) … (b) …").
-_SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)|\s[—–]\s|\s-\s|(?:^|\s)\(?(?:[1-9]|[a-e])\)(?=\s)")
+_SENTENCE = re.compile(r"[?!;\n]+|(?<=\D)\.(?=\s|$)|\s[—–+]\s|\s-\s|(?:^|\s)\(?(?:[1-9]|[a-e])\)(?=\s)")
 _TLDR = re.compile(r"\btl\s*;\s*dr\b", re.IGNORECASE)  # "tl;dr" asks for brevity, it ends no sentence
 _HASH_RANK = re.compile(
     r"(?:#|\b(?:number|no|nr|num)\.?)\s?(\d{1,2})\b(?![.,]\d)", re.IGNORECASE

@@ -99,7 +99,8 @@ class Part:
         a figure): it takes only whom the earlier part was about, the first one named ("it").
         With `models` False ("so who's best?") it asks among all models, not the earlier ones."""
         # "… and their scores each?": a part that asks for figures keeps the earlier benchmark
-        figures = earlier.intent in _FIGURE_INTENTS and (topic or self.intent is Intent.SCORE)
+        asks_figures = self.intent is Intent.SCORE or "score" in self.words  # "cuánto sacó cada uno"
+        figures = earlier.intent in _FIGURE_INTENTS and (topic or asks_figures)
         borrowed = (earlier.models if topic else earlier.models[:1]) if models else ()
         models_ = self.models or borrowed
         benchmarks = self.benchmarks or (

@@ -23,6 +23,10 @@ _VAGUE = frozenset(
 )
 
 
+#: Words that ask a fact of their own, whatever came before: a date, a maker, a price.
+_OWN_FACTS = frozenset({"released", "made", "price", "available"})
+
+
 class Redundancy:
     """The rules, read with one parser's words (its stopwords, names and vocabulary)."""
 
@@ -86,8 +90,8 @@ class Redundancy:
         question word of its own and at most two words that mean anything ("é 1M tipo o gemini?");
         or a part that names nothing and speaks of the same thing ("bisa bahasa indonesia gak?
         bagus gak bahasanya": its language); or a comparison of the missing figure before it."""
-        if part.benchmarks:
-            return False
+        if part.benchmarks or part.entities or set(part.words) & _OWN_FACTS:
+            return False  # "…, how many params, and is it on instagram?": a question of its own
         if part.intent is Intent.COMPARE and before.intent is Intent.SCORE and not before.benchmarks:
             return True  # "swe-bench score? i need to compare it with claude": the missing figure
         own_question = part.asks - {"how"}  # "como" is also "like": "1M como gemini?"

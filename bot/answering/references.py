@@ -170,9 +170,12 @@ class References:
         return any(w not in ignore and not w.isdigit() for w in part.words)
 
     def _where(self, part: Part) -> bool:
-        """Whether the part names only an app or device it may be on ("is it on insta?")."""
+        """Whether the part names only an app or device it may be on ("is it on insta?"), or a
+        mode it asks about ("… + how does contemplating mode work"): a topic of its own."""
         kinds = {self._kb.entities[e].kind for e in part.entities if e in self._kb.entities}
-        return kinds == {"surface"} and not part.benchmarks and not part.models
+        pointing = set(part.words) & (REFERRING | _THE_ANSWER)  # "y eso fue en qué modo?" asks of the figure
+        asked = kinds == {"surface"} or (kinds == {"mode"} and bool(part.asks) and not pointing)
+        return asked and not part.benchmarks and not part.models
 
     def _resolve_people(self, part: Part, referents: tuple[str, ...], *, dropped: bool = False) -> Part:
         """ "how did he end up at meta?" after an answer about Alexandr Wang: he is Wang. With
