@@ -185,6 +185,8 @@ NO_MODE_FIGURE = "The source doesn't say which mode this figure was in."
 NO_FIGURE_IN_MODE = "The source doesn't give a figure in {mode} mode."
 MEASURES = "{benchmark} measures: {what}"
 CORRECTION = "No — {text}"
+#: "is it on instagram?": the yes the article allows (every app, over the coming weeks), then what it does there.
+ON_THE_APP = "Yes — it is coming to {app} over the coming weeks. {text}"
 FIGURE_BELONGS = "{value} is {owner}'s figure, not {model}'s."
 NOT_CLAIMED_RANK = "{model} is not #{rank} there."
 MODEL_FIGURES = "Figures: `/compare {subject} {model}`"

@@ -38,10 +38,10 @@ from bot.answering.query import Intent, Part, Query
 from bot.answering.redundancy import Redundancy
 from bot.answering.retrieval import CuratedRetriever, Retriever
 from bot.answering.unknowns import CuratedUnknowns, unsourced_names
-from bot.answering.vocabulary import REFERRING
+from bot.answering.vocabulary import QUESTION_WORDS, REFERRING
 from bot.answering.words import Speller, tokens
 from bot.i18n import Speaker, speaker
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import Entity, KnowledgeBase
 from bot.llm import ChatMessage, ImagePart, LLMBackend
 
 __all__ = ["CONFIDENCE_THRESHOLD", "MAX_QUESTION_CHARS", "Engine", "ForModel"]
@@ -55,6 +55,25 @@ _CAPABILITY = frozenset({"can", "see", "understand", "read", "watch", "process",
 ROLLOUT_ENTRY = "rollout-timing"  # where it comes: every app, over the coming weeks
 SERIES_ENTRY = "first-muse-model"  # what Muse Spark is not: an update or a rename of Llama
 _FOLLOW_UP_DEPTH = 3
+#: The words of "is it on whatsapp yet?" beside the app's name (canonical English, any language).
+_ON_AN_APP = frozenset(
+    {
+        "is",
+        "on",
+        "in",
+        "available",
+        "yet",
+        "now",
+        "already",
+        "every",
+        "there",
+        "coming",
+        "live",
+        "accounts",
+        "users",
+    }
+    | {"udah", "udh", "sudah", "belum", "blm"}  # Indonesian "udah ada di IG belum?"
+)
 _FIGURES = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 
 
@@ -273,6 +292,14 @@ class Engine:
             piece = a.entry(self.kb.entries[entry], say)
             piece.text = corrected(piece.text, say)
             return piece
+        app = self._on_an_app(part, query.language) if unknown is None else None
+        if app is not None and "every" in part.words:  # "already on all whatsapp accounts?"
+            piece = a.entry(self.kb.entries[ROLLOUT_ENTRY], say)
+            return replace(piece, text=corrected(piece.text, say))
+        if app is not None:  # "is it on instagram?": yes, over the coming weeks, and what it does there
+            piece = a.entry(self.kb.entries[app.entries[0]], say)
+            piece.text = say(texts.ON_THE_APP, app=app.name, text=piece.text)
+            return piece
         if unknown is not None:
             piece = a.unknown(unknown, say)
             if self._contradicted(query, part, piece):
@@ -319,6 +346,19 @@ class Engine:
         points_back = set(part.words) & REFERRING  # "is that good enough for my devops agents?"
         bare = self.redundancy.bare(part, query.language)
         return asks_figure and bare and not points_back and bool(unsourced_names(part, query.language))
+
+    def _on_an_app(self, part: Part, language: str) -> Entity | None:
+        """The app a yes-no question asks whether it is on ("is it on instagram?", "tá no
+        whatsapp?", "whatsapp pe hai kya?"): one Meta app named, nothing else asked or claimed."""
+        apps = [self.kb.entities[e] for e in part.entities if e in self.kb.entities]
+        app = apps[0] if len(apps) == 1 and apps[0].kind == "surface" and apps[0].entries else None
+        where = {*part.words, *part.said} & {"on", "available", "in", "en", "di", "pe", "par"}
+        asks = part.asks - ({"what"} if language == "hi" else set())  # Hindi "kya" closes a yes-no question
+        ignore = self.parser.stopwords(language) | self.parser.stopwords("en") | REFERRING | QUESTION_WORDS
+        rest = {w for w in part.words if w not in ignore} - _ON_AN_APP  # "is it good on whatsapp" asks more
+        claims = part.claims and "every" not in part.words  # "on all whatsapp accounts?" is corrected
+        plain = not (asks or rest or claims or part.benchmarks or part.intent is not Intent.FACT)
+        return app if app is not None and app.id != "ai-glasses" and where and plain else None
 
     def _whole_field(self, part: Part) -> bool:
         """Whether the part asks for every model's figures: "all" or "the other" models, a table

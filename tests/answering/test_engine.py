@@ -1621,3 +1621,24 @@ def test_every_part_of_a_three_part_question_gets_its_answer(
 ) -> None:
     text = engine.lookup(question).text
     assert all(w in text for w in wanted), text
+
+
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [
+        ("is it on instagram?", "Yes — it is coming to Instagram"),
+        ("tá no whatsapp?", "Sim: chega ao WhatsApp"),
+        ("esta en facebook?", "Sí: llega a Facebook"),
+        ("kya ye whatsapp pe hai?", "हाँ"),
+        ("udah ada di IG belum?", "Ya — Muse Spark hadir di Instagram"),
+    ],
+)
+def test_whether_it_is_on_an_app_gets_a_plain_yes_and_when(engine: Engine, question: str, yes: str) -> None:
+    assert engine.lookup(question).text.startswith(yes)
+
+
+@pytest.mark.parametrize(
+    "question", ["is muse spark already on all whatsapp accounts?", "is it good on whatsapp"]
+)
+def test_only_the_plain_question_gets_the_plain_yes(engine: Engine, question: str) -> None:
+    assert not engine.lookup(question).text.startswith("Yes")
