@@ -198,6 +198,8 @@ VERDICT_GROUP = "Where the source gives them figures: {lines}."
 VERDICT_ON = "On {benchmark}, **{winner}** comes out ahead ({lines})."
 VERDICT_TIE = "They are level on {benchmark} ({lines})."
 VERDICT_MISSING = "The source has no {model} figure for {benchmarks}."
+#: "by how much?": the difference of the two figures the verdict quotes, worked out, not sourced.
+VERDICT_GAP = "That is a gap of {gap} points."
 VERDICT_NONE = "The source gives no benchmark with figures for both {a} and {b}."
 VERSUS_LINE = "{a} {a_value} vs {b} {b_value} on {benchmark}"
 LEADS_ON = "**{model}** leads on {benchmarks}"

@@ -255,6 +255,9 @@ class Answerers:
         both = [(x, sa, sb) for x, sa, sb in pairs if sa and sb]
         missing = [(x, ma if sa is None else mb) for x, sa, sb in pairs if (sa is None) != (sb is None)]
         text = self._verdict_text(ma, mb, both, say, asked=bool(named))
+        if "margin" in part.words and len(both) == 1 and both[0][0].unit == "score":  # "by how much?"
+            bench, sa, sb = both[0]
+            text += " " + say(texts.VERDICT_GAP, gap=say.number(abs(sa.value - sb.value), bench.decimals))
         lacking: dict[str, list[str]] = {}
         for bench, model in missing:
             lacking.setdefault(model.name, []).append(bench.name)

@@ -17,7 +17,7 @@ YES_NO = frozenset({"are", "can", "could", "did", "do", "does", "has", "is", "sh
 SCORE_WORDS = frozenset({"benchmark", "benchmarks", "percent", "score"})
 RANK_WORDS = frozenset({"first", "highest", "last", "rank", "second", "third", "top"})
 COMPARE_WORDS = frozenset({"compare", "vs"})
-VERDICT_WORDS = frozenset({"bad", "better", "good", "should", "worse"})
+VERDICT_WORDS = frozenset({"margin", "bad", "better", "good", "should", "worse"})
 # Asking the bot to write something: a task for the language model.
 TASK_WORDS = frozenset({"advise", "caption", "email", "essay", "haiku", "joke", "story", "pitch", "plan", "poem", "rephrase", "rewrite", "script", "slogan", "summarize", "translate", "tweet", "write"})
 # A message that only says hello (in every supported language) or thanks.

@@ -1642,3 +1642,20 @@ def test_whether_it_is_on_an_app_gets_a_plain_yes_and_when(engine: Engine, quest
 )
 def test_only_the_plain_question_gets_the_plain_yes(engine: Engine, question: str) -> None:
     assert not engine.lookup(question).text.startswith("Yes")
+
+
+@pytest.mark.parametrize(
+    ("question", "gap"),
+    [
+        ("how big is the gap between muse spark and gemini 3.1 pro on healthbench", "22.2"),
+        ("how many points behind gpt-5.4 is it on terminal bench", "16.1"),
+        ("¿cuánto le saca a gemini en healthbench?", "22,2"),
+    ],
+)
+def test_by_how_much_gets_the_gap_worked_out(engine: Engine, question: str, gap: str) -> None:
+    assert gap in engine.lookup(question).text
+
+
+def test_the_difference_between_modes_is_no_gap(engine: Engine) -> None:
+    text = engine.lookup("qual a diferença do contemplating pro deep think do google").text
+    assert "paralelo" in text and "pontos" not in text, text
