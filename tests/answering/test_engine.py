@@ -1659,3 +1659,11 @@ def test_by_how_much_gets_the_gap_worked_out(engine: Engine, question: str, gap:
 def test_the_difference_between_modes_is_no_gap(engine: Engine) -> None:
     text = engine.lookup("qual a diferença do contemplating pro deep think do google").text
     assert "paralelo" in text and "pontos" not in text, text
+
+
+@pytest.mark.parametrize(
+    "question", ["who are you", "quién eres?", "quem é vc?", "kamu siapa?", "tum kaun ho?"]
+)
+def test_who_are_you_gets_the_introduction_not_outside_what_i_know(engine: Engine, question: str) -> None:
+    answer = engine.lookup(question)
+    assert answer.subject == "greeting" and "Muse Bot" in answer.text, answer.text
