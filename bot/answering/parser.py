@@ -329,6 +329,7 @@ class Parser:
             and part.models
             and not part.entities
             and not part.asks - {"what", "which"}
+            and not has({"ago", "year", "years"})  # "a year ago everyone said meta was behind": history
         ):
             return Intent.VERDICT  # "does spark slap or nah": where it is strong, where it is not
         wheres = part.asks and part.asks <= {"what", "which", "where"} and not any(w.isdigit() for w in words)

@@ -62,7 +62,8 @@ class EntryChooser:
         # running it", "was it released before gpt 5.4?"), and a near miss only when it has none.
         unasked = not (part.benchmarks or part.topics) and self.answerers.quotes_figures(best)
         who_or_when = bool(part.asks & {"who", "when"}) or "released" in part.words
-        if confidence >= bar and not (unasked and who_or_when):
+        aside = len(query.parts) > 1 and part.asserting and not part.asks  # "… my meta ai looks the same"
+        if confidence >= bar and not (unasked and (who_or_when or aside)):
             return best
         near = query.on_topic and confidence >= ON_TOPIC_THRESHOLD  # beats "outside what I know"
         return best if near and not unasked else None

@@ -1667,3 +1667,15 @@ def test_the_difference_between_modes_is_no_gap(engine: Engine) -> None:
 def test_who_are_you_gets_the_introduction_not_outside_what_i_know(engine: Engine, question: str) -> None:
     answer = engine.lookup(question)
     assert answer.subject == "greeting" and "Muse Bot" in answer.text, answer.text
+
+
+def test_a_year_ago_behind_is_the_turnaround_not_the_weak_spots(engine: Engine) -> None:
+    text = engine.lookup(
+        "a year ago everyone said meta was behind in ai, what was the take on meta ai back then"
+    ).text
+    assert "Twelve months" in text and "ARC-AGI" not in text, text
+
+
+def test_an_aside_after_a_question_gets_no_figures_nobody_asked_for(engine: Engine) -> None:
+    text = engine.lookup("is it live now or still rolling out? my meta ai looks the same").text
+    assert "42.8" not in text, text
