@@ -240,6 +240,8 @@ def _denied_outright(part: Part, answer: str) -> bool:
         opposites = _OPPOSITES.get(word, ())
         if words & {*opposites, *_NEGATIONS}:
             continue  # "is it open or closed?", "why isn't it open?": nothing asserted
+        if "closed" in opposites and part.entities and not part.models:
+            continue  # "is llama 4 open source?" asks about Llama, which is open
         if any(f" {o}" in plain for o in opposites):
             return True  # "how did meta kill llama" takes it as given, as a claim would
     return False

@@ -49,6 +49,12 @@ class EntryChooser:
         stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
         text = self._search_text(part, query, stop)
         owned = [e for n in part.entities if n in self.kb.entities for e in self.kb.entities[n].entries]
+        # "why is muse spark closed unlike llama", "ये क्लोज़्ड मॉडल क्यों": the subject beside the
+        # name, so also the entries beside its own and those whose answer names it
+        series = [n for n in part.entities if n in self.kb.entities and self.kb.entities[n].kind == "series"]
+        if series and (self.kb.subject in part.models or set(part.words) & {"this", "it", "its"}):
+            owned += [r for e in owned if e in self.kb.entries for r in self.kb.entries[e].related]
+            owned += [e.id for n in series for e in self._naming(n)]
         if owned:
             hits = self.retriever.search(text, limit=1, among=owned, language=query.language)
             return hits[0].entry if hits and hits[0].confidence >= OWNED_THRESHOLD else None
@@ -101,6 +107,12 @@ class EntryChooser:
         maker = any(e.startswith("org:") for e in part.entities)
         typed = [query.text] if len(query.parts) == 1 and not maker else []
         return " ".join([*own, *own, *part.context, *typed])
+
+    def _naming(self, entity: str) -> list[Entry]:
+        """The entries whose English answer names the entity ("… than Llama 4 Maverick")."""
+        found = self.kb.entities.get(entity)
+        name = found.name.lower() if found is not None else ""
+        return [e for e in self.kb.entries.values() if name and name in e.answer.lower()]
 
     def _asks_maker(self, part: Part) -> bool:
         """Whether the part asks who or which lab made the subject (no other model, no benchmark,

@@ -1679,3 +1679,14 @@ def test_a_year_ago_behind_is_the_turnaround_not_the_weak_spots(engine: Engine) 
 def test_an_aside_after_a_question_gets_no_figures_nobody_asked_for(engine: Engine) -> None:
     text = engine.lookup("is it live now or still rolling out? my meta ai looks the same").text
     assert "42.8" not in text, text
+
+
+@pytest.mark.parametrize("question", ["is llama 4 open source?", "tell me about llama 4"])
+def test_a_question_about_llama_is_answered_about_llama(engine: Engine, question: str) -> None:
+    text = engine.lookup(question).text
+    assert text.startswith("Llama continues"), text
+
+
+def test_why_closed_unlike_llama_with_this_model_in_hindi_is_the_reason(engine: Engine) -> None:
+    text = engine.lookup("मेटा ने पहले Llama को ओपन रखा, अब ये क्लोज़्ड मॉडल क्यों बनाया?").text
+    assert "कंप्यूट" in text, text
