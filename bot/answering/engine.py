@@ -119,6 +119,7 @@ class Engine:
         self.followups = FollowUps(kb, self.retriever, self.answerers)
         self.prose = EntryChooser(kb, self.retriever, self.parser, self.answerers)
         self._people = {e.id: e.name for e in kb.entities.values() if e.kind == "person"}
+        self._fillers: dict[str, frozenset[str]] = {}
 
     # -- the public calls ---------------------------------------------------------------------
 
@@ -354,11 +355,21 @@ class Engine:
         app = apps[0] if len(apps) == 1 and apps[0].kind == "surface" and apps[0].entries else None
         where = {*part.words, *part.said} & {"on", "available", "in", "en", "di", "pe", "par"}
         asks = part.asks - ({"what"} if language == "hi" else set())  # Hindi "kya" closes a yes-no question
-        ignore = self.parser.stopwords(language) | self.parser.stopwords("en") | REFERRING | QUESTION_WORDS
-        rest = {w for w in part.words if w not in ignore} - _ON_AN_APP  # "is it good on whatsapp" asks more
+        rest = {
+            w for w in part.words if w not in self._filler(language)
+        } - _ON_AN_APP  # "is it good on…" asks more
         claims = part.claims and "every" not in part.words  # "on all whatsapp accounts?" is corrected
         plain = not (asks or rest or claims or part.benchmarks or part.intent is not Intent.FACT)
         return app if app is not None and app.id != "ai-glasses" and where and plain else None
+
+    def _filler(self, language: str) -> frozenset[str]:
+        """Words that ask nothing of their own in `language`: stopwords (its and English's),
+        pointers and question words. Built once per language."""
+        found = self._fillers.get(language)
+        if found is None:
+            stop = self.parser.stopwords(language) | self.parser.stopwords("en")
+            found = self._fillers[language] = stop | REFERRING | QUESTION_WORDS
+        return found
 
     def _whole_field(self, part: Part) -> bool:
         """Whether the part asks for every model's figures: "all" or "the other" models, a table

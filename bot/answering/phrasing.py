@@ -45,7 +45,9 @@ def _territories(language: str) -> list[Phrase]:
         return []
     wanted = [n for c, n in names.items() if (c.isalpha() and len(c) == 2) or c == "150"]
     phrases = [tuple(tokens(n)) for n in wanted]
-    return [p for p in phrases if p and not (len(p) == 1 and p[0] in _NOT_COUNTRIES)]
+    # Names of up to three words: the longer ones ("Saint Vincent and the Grenadines") would make
+    # every phrase lookup try eight words, for countries nobody asks about.
+    return [p for p in phrases if 0 < len(p) <= 3 and not (len(p) == 1 and p[0] in _NOT_COUNTRIES)]
 
 
 class Phrasing:
