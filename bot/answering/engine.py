@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from bot import texts
 from bot.answering.answer import Answer, SourceRef, Turn
 from bot.answering.answers import Answerers, Piece
+from bot.answering.apps import ROLLOUT_ENTRY, Apps
 from bot.answering.claims import another_model, contradicts_answer, false_figure_claim
 from bot.answering.compare import CompareError, Comparer
 from bot.answering.composition import comparison_answer, compose, corrected, fallback
@@ -38,10 +39,10 @@ from bot.answering.query import Intent, Part, Query
 from bot.answering.redundancy import Redundancy
 from bot.answering.retrieval import CuratedRetriever, Retriever
 from bot.answering.unknowns import CuratedUnknowns, unsourced_names
-from bot.answering.vocabulary import QUESTION_WORDS, REFERRING
+from bot.answering.vocabulary import REFERRING
 from bot.answering.words import Speller, tokens
 from bot.i18n import Speaker, speaker
-from bot.knowledge import Entity, KnowledgeBase
+from bot.knowledge import KnowledgeBase
 from bot.llm import ChatMessage, ImagePart, LLMBackend
 
 __all__ = ["CONFIDENCE_THRESHOLD", "MAX_QUESTION_CHARS", "Engine", "ForModel"]
@@ -52,28 +53,8 @@ MAX_QUESTION_CHARS = 10_000
 SUGGEST_THRESHOLD = 0.4
 #: Words that ask what it can do in a field, not its figure ("can it see photos?").
 _CAPABILITY = frozenset({"can", "see", "understand", "read", "watch", "process", "handle", "support"})
-ROLLOUT_ENTRY = "rollout-timing"  # where it comes: every app, over the coming weeks
 SERIES_ENTRY = "first-muse-model"  # what Muse Spark is not: an update or a rename of Llama
 _FOLLOW_UP_DEPTH = 3
-#: The words of "is it on whatsapp yet?" beside the app's name (canonical English, any language).
-_ON_AN_APP = frozenset(
-    {
-        "is",
-        "on",
-        "in",
-        "available",
-        "yet",
-        "now",
-        "already",
-        "every",
-        "there",
-        "coming",
-        "live",
-        "accounts",
-        "users",
-    }
-    | {"udah", "udh", "sudah", "belum", "blm"}  # Indonesian "udah ada di IG belum?"
-)
 _FIGURES = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 
 
@@ -118,8 +99,8 @@ class Engine:
         self.unknowns = CuratedUnknowns(kb, self.parser, self.mentions)
         self.followups = FollowUps(kb, self.retriever, self.answerers)
         self.prose = EntryChooser(kb, self.retriever, self.parser, self.answerers)
+        self.apps = Apps(kb, self.parser)
         self._people = {e.id: e.name for e in kb.entities.values() if e.kind == "person"}
-        self._fillers: dict[str, frozenset[str]] = {}
 
     # -- the public calls ---------------------------------------------------------------------
 
@@ -286,14 +267,14 @@ class Engine:
             return a.field(say)
         named_figure = part.intent in _FIGURES and bool(part.benchmarks) and not part.topic_only
         unknown = self.unknowns.asked(part, query, figures=named_figure)
-        exclusive = self._exclusive(part)  # "its only on whatsapp for now": it comes to every app
+        exclusive = self.apps.exclusive(part)  # "its only on whatsapp for now": it comes to every app
         renamed = SERIES_ENTRY in self.kb.entries and another_model(self.kb, part, unknown)
         if exclusive or renamed:  # "just llama 5 renamed"
             entry = ROLLOUT_ENTRY if exclusive else SERIES_ENTRY
             piece = a.entry(self.kb.entries[entry], say)
             piece.text = corrected(piece.text, say)
             return piece
-        app = self._on_an_app(part, query.language) if unknown is None else None
+        app = self.apps.asked_on(part, query.language) if unknown is None else None
         if app is not None and "every" in part.words:  # "already on all whatsapp accounts?"
             piece = a.entry(self.kb.entries[ROLLOUT_ENTRY], say)
             return replace(piece, text=corrected(piece.text, say))
@@ -348,29 +329,6 @@ class Engine:
         bare = self.redundancy.bare(part, query.language)
         return asks_figure and bare and not points_back and bool(unsourced_names(part, query.language))
 
-    def _on_an_app(self, part: Part, language: str) -> Entity | None:
-        """The app a yes-no question asks whether it is on ("is it on instagram?", "tá no
-        whatsapp?", "whatsapp pe hai kya?"): one Meta app named, nothing else asked or claimed."""
-        apps = [self.kb.entities[e] for e in part.entities if e in self.kb.entities]
-        app = apps[0] if len(apps) == 1 and apps[0].kind == "surface" and apps[0].entries else None
-        where = {*part.words, *part.said} & {"on", "available", "in", "en", "di", "pe", "par"}
-        asks = part.asks - ({"what"} if language == "hi" else set())  # Hindi "kya" closes a yes-no question
-        rest = {
-            w for w in part.words if w not in self._filler(language)
-        } - _ON_AN_APP  # "is it good on…" asks more
-        claims = part.claims and "every" not in part.words  # "on all whatsapp accounts?" is corrected
-        plain = not (asks or rest or claims or part.benchmarks or part.intent is not Intent.FACT)
-        return app if app is not None and app.id != "ai-glasses" and where and plain else None
-
-    def _filler(self, language: str) -> frozenset[str]:
-        """Words that ask nothing of their own in `language`: stopwords (its and English's),
-        pointers and question words. Built once per language."""
-        found = self._fillers.get(language)
-        if found is None:
-            stop = self.parser.stopwords(language) | self.parser.stopwords("en")
-            found = self._fillers[language] = stop | REFERRING | QUESTION_WORDS
-        return found
-
     def _whole_field(self, part: Part) -> bool:
         """Whether the part asks for every model's figures: "all" or "the other" models, a table
         or scores, no benchmark and no model but the subject named."""
@@ -387,13 +345,6 @@ class Engine:
         prose = piece.subject in self.kb.entries or piece.subject in self.kb.unknowns
         same = [p for p in pieces if p.subject == piece.subject]
         return any(prose or p.text.endswith(piece.text) or piece.text.endswith(p.text) for p in same)
-
-    def _exclusive(self, part: Part) -> bool:
-        """Whether a part says it is on one surface only ("whatsapp-only?", "only through the api")."""
-        kinds = {self.kb.entities[e].kind for e in part.entities if e in self.kb.entities}
-        only = "only" in part.words or any(w.endswith("only") for w in part.said)
-        where = "surface" in kinds or "api" in part.words
-        return only and where and not part.benchmarks and ROLLOUT_ENTRY in self.kb.entries
 
     @staticmethod
     def _advice(part: Part) -> bool:
