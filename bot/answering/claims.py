@@ -44,6 +44,8 @@ _RENAMING = frozenset(
     {"basically", "branded", "name", "rebrand", "rebranded", "renamed", "relabeled", "same", "tuned"}
 )
 _NEGATIONS = frozenset({"not", "no", "never", "isnt", "arent", "wont", "cant"})
+#: Words of rivalry: "wang wants to beat openai, right?" states his mandate, not where he came from.
+_RIVALRY = frozenset({"better", "worse", "compete", "vs", "compare", "against", "than"})
 _MODES = frozenset({"contemplating", "thinking"})
 #: Number sizes as people write them (normalised: no accents). "bi" is Brazilian for billion.
 _SCALES = {
@@ -209,9 +211,6 @@ def _credits_a_stranger(part: Part, answer: str, language: str) -> bool:
         return False
     strangers = [w for w in part.unknown_names if not is_common(w, language)]
     return bool(strangers) and "meta" in answer and not any(w in answer for w in strangers)
-
-
-_RIVALRY = frozenset({"better", "worse", "compete", "vs", "compare", "against", "than"})
 
 
 def _ties_to_a_rival(part: Part, answer: str, people: Mapping[str, str]) -> bool:

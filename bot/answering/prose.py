@@ -39,6 +39,12 @@ class EntryChooser:
         self.retriever = retriever
         self.parser = parser
         self.answerers = answerers
+        # Per series (Llama, the Muse series): the entries whose English answer names it.
+        self._naming = {
+            n.id: [e.id for e in kb.entries.values() if n.name.lower() in e.answer.lower()]
+            for n in kb.entities.values()
+            if n.kind == "series"
+        }
 
     def entry_for(self, part: Part, query: Query) -> Entry | None:
         """The entry that answers the part and passes the subject check, or None: when the part
@@ -48,13 +54,7 @@ class EntryChooser:
             return self.kb.entries[MAKERS_ENTRY]
         stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
         text = self._search_text(part, query, stop)
-        owned = [e for n in part.entities if n in self.kb.entities for e in self.kb.entities[n].entries]
-        # "why is muse spark closed unlike llama", "ये क्लोज़्ड मॉडल क्यों": the subject beside the
-        # name, so also the entries beside its own and those whose answer names it
-        series = [n for n in part.entities if n in self.kb.entities and self.kb.entities[n].kind == "series"]
-        if series and (self.kb.subject in part.models or set(part.words) & {"this", "it", "its"}):
-            owned += [r for e in owned if e in self.kb.entries for r in self.kb.entries[e].related]
-            owned += [e.id for n in series for e in self._naming(n)]
+        owned = self._owned(part)
         if owned:
             hits = self.retriever.search(text, limit=1, among=owned, language=query.language)
             return hits[0].entry if hits and hits[0].confidence >= OWNED_THRESHOLD else None
@@ -108,11 +108,16 @@ class EntryChooser:
         typed = [query.text] if len(query.parts) == 1 and not maker else []
         return " ".join([*own, *own, *part.context, *typed])
 
-    def _naming(self, entity: str) -> list[Entry]:
-        """The entries whose English answer names the entity ("… than Llama 4 Maverick")."""
-        found = self.kb.entities.get(entity)
-        name = found.name.lower() if found is not None else ""
-        return [e for e in self.kb.entries.values() if name and name in e.answer.lower()]
+    def _owned(self, part: Part) -> list[str]:
+        """The entries about what the part names (a person, a lab, an app, a series), or none.
+        With the subject beside a series ("why is muse spark closed unlike llama", "ये क्लोज़्ड
+        मॉडल क्यों"): also the entries beside the series' own and those whose answer names it."""
+        owned = [e for n in part.entities if n in self.kb.entities for e in self.kb.entities[n].entries]
+        series = [n for n in part.entities if n in self._naming]
+        if series and (self.kb.subject in part.models or set(part.words) & {"this", "it", "its"}):
+            owned += [r for e in owned if e in self.kb.entries for r in self.kb.entries[e].related]
+            owned += [e for n in series for e in self._naming[n]]
+        return owned
 
     def _asks_maker(self, part: Part) -> bool:
         """Whether the part asks who or which lab made the subject (no other model, no benchmark,
