@@ -115,7 +115,7 @@ def detect(
     unquoted = _QUOTED.sub(" ", text)
     if _LETTERS.search(unquoted):  # the asker's words around a quotation, if there are any
         text = unquoted
-    skip = set(names)
+    skip = set(names) - _cues()[DEFAULT]  # "whats" of "whats app" is English all the same
     as_typed = [w for w in _LETTERS.findall(text.lower()) if normalize(w) not in skip]
     by_letters = _by_letters(as_typed)
     if by_letters is not None:

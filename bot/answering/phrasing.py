@@ -50,6 +50,27 @@ def _territories(language: str) -> list[Phrase]:
     return [p for p in phrases if 0 < len(p) <= 3 and not (len(p) == 1 and p[0] in _NOT_COUNTRIES)]
 
 
+#: The languages people ask about ("does it understand hindi?"): the widely spoken ones, since
+#: CLDR's full list holds names that are everyday words too ("ewe", "ga", "ido").
+_SPOKEN = (
+    "en", "es", "pt", "hi", "id", "tl", "fil", "bn", "ta", "te", "mr", "ur", "pa", "gu", "kn", "ml",
+    "ar", "zh", "fr", "de", "it", "ru", "ja", "ko", "vi", "th", "ms", "jv", "sw", "yo", "ha", "ig",
+    "tr", "fa", "pl", "uk", "nl",
+)  # fmt: skip
+
+
+def _language_names(language: str) -> list[Phrase]:
+    """The names of widely spoken languages in `language`, from CLDR through Babel ("hindi",
+    "tagalo", "bahasa jepang" reads "jepang"), as phrases: "entiende español?" asks which
+    languages it speaks. A name that is also a country's ("Indonesia") stays a country."""
+    try:
+        names = Locale.parse(language).languages
+    except (UnknownLocaleError, ValueError):
+        return []
+    phrases = [tuple(tokens(names[c])) for c in _SPOKEN if c in names]
+    return [p for p in phrases if 0 < len(p) <= 2]
+
+
 class Phrasing:
     """Canonical words and stopwords for each language, from the language packs."""
 
@@ -77,6 +98,8 @@ class Phrasing:
                         which.setdefault(key, target)
             for key in _territories(code):
                 table.setdefault(key, ("country",))  # "llega a españa?" asks about a country
+            for key in _language_names(code):
+                table.setdefault(key, ("language",))
             self._maps[code] = table
             self._openings[code] = opening
             self._closings[code] = closing

@@ -1115,6 +1115,28 @@ def test_a_country_or_an_app_in_another_question_is_not_an_unknown_of_ours(
     assert engine.lookup(question).route == "fallback"
 
 
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("does spark understand hindi and tagalog properly or only english", "en"),
+        ("does it handle yoruba well", "en"),
+        ("entiende bien el portugues?", "es"),
+        ("ele entende bem japonês?", "pt"),
+        ("hindi me properly kaam karega?", "hi"),
+        ("muse spark bisa ngerti bahasa jawa?", "id"),
+    ],
+)
+def test_a_language_by_its_name_gets_the_missing_language_list(
+    engine: Engine, question: str, language: str
+) -> None:
+    answer = engine.lookup(question)
+    assert (answer.subject, answer.language) == ("languages", language)
+
+
+def test_a_request_to_answer_in_a_language_is_not_the_language_list(engine: Engine) -> None:
+    assert engine.lookup("what is contemplating mode, in english pls").subject != "languages"
+
+
 def test_a_country_in_a_question_about_getting_it_is_the_missing_country_dates(engine: Engine) -> None:
     assert (
         engine.lookup("vai liberar no brasil junto com os eua ou depois?").subject == "regional-availability"

@@ -45,6 +45,13 @@ def test_a_bare_benchmark_name_keeps_the_conversation_language() -> None:
     assert detect("e o gpt 5.4?", names=("gpt",), previous="pt").language == "pt"
 
 
+@pytest.mark.parametrize(
+    "text", ["whats spark's swe-bench verified score yaar", "whats the hle score bhai", "is it free yaar"]
+)
+def test_one_hindi_word_in_an_english_question_keeps_it_english(text: str, engine: Engine) -> None:
+    assert engine.parser.parse(text).language == "en"
+
+
 def test_the_clients_language_decides_when_the_text_cannot() -> None:
     assert detect("gpt 5.4?", names=("gpt",), hint="pt-br").language == "pt"
     assert detect("gpt 5.4?", names=("gpt",), hint="es-419").language == "es"
