@@ -1133,6 +1133,22 @@ def test_a_language_by_its_name_gets_the_missing_language_list(
     assert (answer.subject, answer.language) == ("languages", language)
 
 
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("what training technique did they use", "en"),
+        ("que tecnica usaron para ahorrar en el entrenamiento", "es"),
+        ("स्पार्क की ट्रेनिंग तकनीक का नाम क्या है?", "hi"),
+        ("teknik apa yg dipake buat hemat pelatihan", "id"),
+    ],
+)
+def test_the_training_technique_in_any_language_is_thought_compression(
+    engine: Engine, question: str, language: str
+) -> None:
+    answer = engine.lookup(question)
+    assert (answer.subject, answer.language) == ("thought-compression", language)
+
+
 def test_a_request_to_answer_in_a_language_is_not_the_language_list(engine: Engine) -> None:
     assert engine.lookup("what is contemplating mode, in english pls").subject != "languages"
 
