@@ -77,6 +77,8 @@ class CuratedUnknowns:
         # muse spark"), when it is about the subject: "harga emas hari ini" is not.
         read = query.language != "en" and query.on_topic
         words = set(part.words)
+        stop = self.parser.stopwords(query.language)  # Portuguese "eu" is "I", not the EU
+        meaningful = {w for w in words if w not in stop or w in _ASKING}
         names = {*(part.models or [self.kb.subject]), *part.benchmarks, *part.entities}
         for unknown_id, trigger in self._candidates(query.language, {*raw.split(), *words}):
             in_a_row = (trigger.in_order if several else trigger.typed) in raw or (
@@ -84,7 +86,7 @@ class CuratedUnknowns:
             )
             any_order = (
                 (len(trigger.words) >= 2 or self._asks_of_a_name(trigger))
-                and trigger.words <= words
+                and trigger.words <= meaningful
                 and trigger.names <= names
                 and _near(trigger.words, part.words)
                 and not any(w.isdigit() for w in trigger.words)  # "o3" is no "o … 3 coisas"

@@ -1149,6 +1149,37 @@ def test_the_training_technique_in_any_language_is_thought_compression(
     assert (answer.subject, answer.language) == ("thought-compression", language)
 
 
+def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
+    answer = engine.lookup("onde eu consigo usar o muse spark?")
+    assert answer.subject != "regional-availability"
+    assert "WhatsApp" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which platforms is muse spark on",
+        "en que plataformas esta muse spark",
+        "em quais plataformas vai estar o spark",
+    ],
+)
+def test_the_platforms_are_the_apps_it_rolls_out_to(engine: Engine, question: str) -> None:
+    text = engine.lookup(question).text
+    assert all(app in text for app in ("WhatsApp", "Instagram", "Messenger"))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "do i need to install anything",
+        "tengo que instalar algo para usar muse spark?",
+        "tenho q instalar alguma coisa?",
+    ],
+)
+def test_nothing_to_install_is_the_invisible_upgrade(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).subject == "invisible-upgrade"
+
+
 def test_a_request_to_answer_in_a_language_is_not_the_language_list(engine: Engine) -> None:
     assert engine.lookup("what is contemplating mode, in english pls").subject != "languages"
 
