@@ -20,6 +20,9 @@ from bot.knowledge.translated import BenchmarkText, EntryText, ModelText, Unknow
 
 _MODE_WORDS = frozenset({"contemplating", "thinking", "mode"})
 
+#: Words asking where a model stands on a benchmark ("where does spark land on the aa index").
+_STANDING = frozenset({"rank", "top", "first", "place", "land", "lands", "stand", "stands", "sit", "sits"})
+
 
 @dataclass
 class Piece:
@@ -105,7 +108,7 @@ class Answerers:
         """The source's own remark on a figure when the question is about standing (or the
         figure is a placing); a plain word when it asks about a mode the source does not give."""
         note = ""
-        standing = bool(set(part.words) & {"rank", "top", "first", "place"}) or bench.unit == "rank"
+        standing = bool(set(part.words) & _STANDING) or bench.unit == "rank"
         said = score.note if say.language == "en" else self._translated_note(bench, score, say.language)
         if said and standing:
             note = f" {said}"

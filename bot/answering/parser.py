@@ -407,7 +407,7 @@ class Parser:
             return len(content) <= _FRAGMENT_WORDS or refers
         if part.entities and not part.models and not part.benchmarks:
             return False  # "what is contemplating mode" asks about the mode itself
-        only_names = not [w for w in content if w not in SCORE_WORDS]
+        only_names = not [w for w in content if w not in SCORE_WORDS | REFERRING]  # "… on that one"
         return only_names and len(part.words) <= _FRAGMENT_WORDS + 2
 
 

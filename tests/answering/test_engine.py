@@ -1149,6 +1149,15 @@ def test_the_training_technique_in_any_language_is_thought_compression(
     assert (answer.subject, answer.language) == ("thought-compression", language)
 
 
+def test_where_a_model_lands_on_a_benchmark_gets_the_sources_placing(engine: Engine) -> None:
+    assert "top 5" in engine.lookup("aa index v4 where does spark land").text
+
+
+def test_that_one_after_a_benchmark_keeps_the_benchmark(engine: Engine) -> None:
+    text = _ask(engine, "whats gemini 3.1 pro on that one", "spark healthbench score?").text
+    assert "20.6" in text and "HealthBench Hard" in text
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
