@@ -1158,6 +1158,15 @@ def test_that_one_after_a_benchmark_keeps_the_benchmark(engine: Engine) -> None:
     assert "20.6" in text and "HealthBench Hard" in text
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["what does contemplating mode compete with", "el contemplating con q modos de la competencia compite"],
+)
+def test_what_contemplating_competes_with_names_the_rival_modes(engine: Engine, question: str) -> None:
+    text = engine.lookup(question).text
+    assert "Deep Think" in text and "GPT-5.4 Pro" in text
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
