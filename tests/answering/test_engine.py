@@ -1167,6 +1167,20 @@ def test_what_contemplating_competes_with_names_the_rival_modes(engine: Engine, 
     assert "Deep Think" in text and "GPT-5.4 Pro" in text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is meta going to abandon llama",
+        "meta va a dejar de hacer llama?",
+        "a meta vai parar de fazer o llama?",
+        "क्या मेटा अब लामा पे काम बंद कर देगा स्पार्क के बाद?",
+        "llama masih ada gak?",
+    ],
+)
+def test_whether_llama_stops_is_that_it_continues(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).subject == "llama-continues"
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
