@@ -204,12 +204,14 @@ def contradicts_answer(
 
 def _credits_a_stranger(part: Part, answer: str, language: str) -> bool:
     """Whether the part says someone the source never names (a rare word the bot does not know:
-    "altmans", "hassabis", "deepseek") made it or leads the lab ("quem lidera o MSL é o yann
+    "altmans", "hassabis", "deepseek"), or another team it knows ("the llama team"), made it or leads the lab ("quem lidera o MSL é o yann
     lecun, né?" asks who and asserts it), and the answer names Meta and not them."""
     leads_lab = "first" in part.words and "meta-superintelligence-labs" in part.entities
     if not ("made" in part.words or leads_lab) or (part.asks & {"who", "which"} and not part.asserting):
         return False
     strangers = [w for w in part.unknown_names if not is_common(w, language)]
+    if {"by", "team"} & set(part.words):  # "made by the llama team": a team the answer does not name
+        strangers += [e.replace("-", " ") for e in part.entities if not e.startswith("org:")]
     return bool(strangers) and "meta" in answer and not any(w in answer for w in strangers)
 
 

@@ -123,9 +123,18 @@ class EntryChooser:
         """Whether the part asks who or which lab made the subject (no other model, no benchmark,
         nothing else named but a lab)."""
         others = [e for e in part.entities if e in self.kb.entities and self.kb.entities[e].kind != "org"]
+        made = "made" in part.words
+        asks = made and bool(part.asks & {"who", "which"})
+        # "it was made by the llama team under yann lecun, right?", "was it made by the team
+        # behind llama?": a claim about its maker (whom it credits: a team, a series, a person
+        # the source never names), not a question about Llama.
+        by = bool({"by", "team"} & set(part.words) or part.unknown_names)
+        subject = self.kb.subject in part.models or bool({"it", "this", "its"} & set(part.words))
+        claims = made and not part.asks and by and subject  # not "is llama made by meta"
+        if claims:
+            others = [e for e in others if self.kb.entities[e].kind != "series"]
         about_it = set(part.models) <= {self.kb.subject} and not (part.benchmarks or others)
-        asks = "made" in part.words and bool(part.asks & {"who", "which"})
-        return asks and about_it and MAKERS_ENTRY in self.kb.entries
+        return (asks or claims) and about_it and MAKERS_ENTRY in self.kb.entries
 
 
 def _without_format(words: list[str]) -> list[str]:

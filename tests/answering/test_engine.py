@@ -1181,6 +1181,24 @@ def test_whether_llama_stops_is_that_it_continues(engine: Engine, question: str)
     assert engine.lookup(question).subject == "llama-continues"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "muse spark was built by the llama team under yann lecun right?",
+        "muse spark was made by the team behind llama?",
+        "o muse spark foi feito pelo time do llama do yann lecun ne",
+        "muse spark lo hizo el equipo de llama, no?",
+    ],
+)
+def test_crediting_the_llama_team_is_corrected_with_its_real_makers(engine: Engine, question: str) -> None:
+    text = engine.lookup(question).text
+    assert re.match(r"(No|Não) —", text) and "Meta Superintelligence Labs" in text
+
+
+def test_who_made_llama_is_not_muse_sparks_makers(engine: Engine) -> None:
+    assert engine.lookup("is llama made by meta").subject != "who-built-muse-spark"
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
