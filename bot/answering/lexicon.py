@@ -79,7 +79,9 @@ class MentionIndex:
             self._add("topic", b.id, b.topic_words)
         for n in kb.entities.values():
             self._add("entity", n.id, [n.name, *n.aliases])
-        self._longest = max((len(k) for k in self._by_key), default=1)
+        self._reach: dict[str, int] = {}  # per first word, its longest alias (see `_longest_at`)
+        for k in self._by_key:
+            self._reach[k[0]] = max(self._reach.get(k[0], 0), len(k))
         self._labels = {" ".join(k): v for k, v in self._by_key.items()}
 
     def _add(self, kind: str, ident: str, names: Sequence[str], *, possessive: bool = True) -> None:
@@ -124,7 +126,7 @@ class MentionIndex:
     def _longest_at(
         self, words: Sequence[str], i: int, kinds: frozenset[str] | None = None
     ) -> tuple[int, tuple[str, str]] | None:
-        for length in range(min(self._longest, len(words) - i), 0, -1):
+        for length in range(min(self._reach.get(words[i], 0), len(words) - i), 0, -1):
             found = self._by_key.get(tuple(words[i : i + length]))
             if found and (kinds is None or found[0] in kinds):
                 return length, found

@@ -109,9 +109,12 @@ class Phrasing:
             }
             known = (*table, *opening, *closing)
             self._whole[code] = frozenset(w for key in known for w in key) | self._stop[code]
-        self._longest = max(
-            (len(k) for t in (*self._maps.values(), *self._openings.values()) for k in t), default=1
-        )
+        # Per first word, the longest phrase it starts: most words start none, and are passed
+        # over without a lookup per length.
+        self._reach: dict[str, int] = {}
+        for t in (*self._maps.values(), *self._openings.values()):
+            for k in t:
+                self._reach[k[0]] = max(self._reach.get(k[0], 0), len(k))
 
     def canonical(
         self, words: Sequence[str], language: str, *, opening: bool = True, closing: bool = True
@@ -163,7 +166,7 @@ class Phrasing:
     def _longest_at(
         self, words: Sequence[str], i: int, tables: list[dict[Phrase, Phrase]]
     ) -> tuple[int, Phrase] | None:
-        for length in range(min(self._longest, len(words) - i), 0, -1):
+        for length in range(min(self._reach.get(words[i], 0), len(words) - i), 0, -1):
             key = tuple(words[i : i + length])
             for table in tables:
                 found = table.get(key)
