@@ -10,6 +10,7 @@ date") with the names the trigger mentions named too.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from dataclasses import dataclass
 
 from bot.answering.dictionary import is_common
@@ -138,9 +139,15 @@ class CuratedUnknowns:
     def _build_index(self, language: str) -> dict[str, list[int]]:
         ordered = [(u, t) for u in self.kb.unknowns for t in self._triggers(u, language)]
         self._ordered[language] = ordered
+        # A trigger matches only when every word of one of its readings was said, so it is
+        # filed under the rarest word of each reading: a question meets the few triggers that
+        # share that word, not every trigger with an "is" or a "what" in it.
+        readings = [(t.typed_words, frozenset(t.in_order.split()), t.words) for _, t in ordered]
+        counts = Counter(w for reading in readings for w in set().union(*reading))
         index: dict[str, list[int]] = {}
-        for position, (_, trigger) in enumerate(ordered):
-            for word in {*trigger.typed_words, *trigger.in_order.split(), *trigger.words}:
+        for position, reading in enumerate(readings):
+            keys = {min(words, key=lambda w: (counts[w], w)) for words in reading if words}
+            for word in keys:
                 index.setdefault(word, []).append(position)
         return index
 
