@@ -289,7 +289,8 @@ class Engine:
             return piece
         if query.follows and self._unsourced_benchmark(part, query):  # "y en MedQA cuanto tiene?"
             return a.not_in_source(" ".join(unsourced_names(part, query.language)), say, benchmark=True)
-        if query.follows and (
+        elsewhere = not query.on_topic and bool(part.unknown_names)  # "what about bitcoin": not more of it
+        if (query.follows and not elsewhere) and (
             part.intent in (Intent.FACT, Intent.MODEL) or self.redundancy.bare(part, query.language)
         ):
             more = self.followups.more(part, query.follows, say, self.parser.stopwords(query.language))
@@ -315,7 +316,7 @@ class Engine:
                 piece.text = corrected(piece.text, say)
             return piece
         fact = self._fact(part, query, say)
-        if fact is None and query.follows and part.fragment:
+        if fact is None and query.follows and part.fragment and not elsewhere:
             fact = self.followups.related(part, query.follows, say)
         if fact is not None and self._contradicted(query, part, fact):
             fact.text = corrected(fact.text, say)

@@ -100,6 +100,8 @@ class References:
             earlier = out[i - 1] if i else (previous.parts[-1] if previous is not None else None)
             if part.intent in (Intent.GREETING, Intent.THANKS):
                 pass  # "thanks!" after a figure is no question about it
+            elif self._new_subject(part, language):
+                pass  # "what about the weather" after a figure asks about the weather
             elif earlier is not None and (part.fragment or (i and not part.models)):
                 # "… and how did they do that?": "that" is what the part before said ("… e quem
                 # construiu esse modelo?": "this model" is the subject, not what was said)
@@ -118,6 +120,20 @@ class References:
                 part = replace(part, intent=self._intent(part, part.words))
             out.append(part)
         return out
+
+    def _new_subject(self, part: Part, language: str) -> bool:
+        """Whether the part's only words of its own are everyday words the knowledge base does
+        not know ("what about bitcoin", "and the weather?"): a new subject, not the earlier one.
+        A rare one is a thing the source leaves out, asked the same way ("what about deepseek":
+        the source gives no figure for it)."""
+        about = part.words[:1] == ("and",) or part.words[:2] in (("what", "about"), ("how", "about"))
+        if not about or part.named or not part.unknown_names:
+            return False
+        if any(not is_common(w, language) for w in part.unknown_names):
+            return False
+        stop = self._phrasing.stopwords(language)
+        own = {w for w in part.words if w not in stop and w not in _FOLLOW_WORDS}
+        return own <= set(part.unknown_names)
 
     def _on_mode(self, part: Part, previous: Query | None, language: str) -> Part:
         """ "what is contemplating mode" → "what's it up against from google and openai?": "it"

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
+from bot.answering.dictionary import is_common
 from bot.answering.words import Speller, content_tokens, tokens
 from bot.knowledge import Entry, KnowledgeBase
 from bot.knowledge.translated import EntryText
@@ -127,7 +128,7 @@ class CuratedRetriever:
         choice to those entries, all of them scored (a question about WhatsApp is answered
         from an entry about WhatsApp); `language` (the asker's) limits the phrasings matched to
         that language's and the English ones (None: all)."""
-        words = self._speller.correct_all(tokens(question))
+        words = [self._mended(w, language) for w in tokens(question)]
         meaningful = content_tokens(words)
         if not meaningful:
             return []
@@ -143,6 +144,15 @@ class CuratedRetriever:
         hits = [Hit(e, 0.5 * covered[e.id] + 0.5 * similar[e.id]) for e in entries]
         hits.sort(key=lambda h: h.confidence, reverse=True)
         return hits[:limit]
+
+    def _mended(self, word: str, language: str | None) -> str:
+        """The word with its typo mended, unless it is a word of the asker's language that the
+        mend would make another word: Spanish "clima" is no typo of "cima", but "matters" is
+        read as "matter" and Indonesian "pengembangan" as "pengembang"."""
+        mended = self._speller.correct(word)
+        if mended == word or language is None or word.startswith(mended):
+            return mended
+        return word if is_common(word, language) else mended
 
     def _reading(self, language: str) -> _Reading:
         found = self._readings.get(language)

@@ -1199,6 +1199,28 @@ def test_who_made_llama_is_not_muse_sparks_makers(engine: Engine) -> None:
     assert engine.lookup("is llama made by meta").subject != "who-built-muse-spark"
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier"),
+    [
+        ("what about bitcoin", "when was it released"),
+        ("and the weather in london?", "spark hle score"),
+        ("y el clima?", "cuanto saco en hle"),
+    ],
+)
+def test_an_everyday_thing_after_an_answer_is_a_new_subject_not_more_of_it(
+    engine: Engine, question: str, earlier: str
+) -> None:
+    said = engine.lookup(earlier)
+    history = [Turn("user", earlier), Turn("assistant", said.text, said.language)]
+    assert engine.lookup(question, history).route == "fallback"
+
+
+def test_a_model_the_source_leaves_out_after_a_figure_is_said_to_be_left_out(engine: Engine) -> None:
+    said = engine.lookup("spark hle score")
+    history = [Turn("user", "spark hle score"), Turn("assistant", said.text, said.language)]
+    assert "doesn't cover that model" in engine.lookup("what about deepseek", history).text
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
