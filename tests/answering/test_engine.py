@@ -1221,6 +1221,18 @@ def test_a_model_the_source_leaves_out_after_a_figure_is_said_to_be_left_out(eng
     assert "doesn't cover that model" in engine.lookup("what about deepseek", history).text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "why is meta pushing the health angle so hard with this model",
+        "por que meta apuesta tanto por la salud con este modelo",
+        "pq a meta ta focando tanto em saude",
+    ],
+)
+def test_why_meta_pushes_health_is_why_it_focused_on_health(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).subject == "why-health-focus"
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
