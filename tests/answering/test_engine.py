@@ -1233,6 +1233,24 @@ def test_why_meta_pushes_health_is_why_it_focused_on_health(engine: Engine, ques
     assert engine.lookup(question).subject == "why-health-focus"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is this muse spark everyone in the group is talking about",
+        "mano q q é esse muse spark q tao falando no grupo",
+        "faz um resumo em 3 linhas do muse spark pro grupo da firma",
+    ],
+)
+def test_the_group_people_are_chatting_in_is_not_a_question_about_group_chats(
+    engine: Engine, question: str
+) -> None:
+    assert engine.lookup(question).subject == "what-is-muse-spark"
+
+
+def test_group_chats_asked_about_are_messengers(engine: Engine) -> None:
+    assert engine.lookup("can i use muse spark in group chats").subject == "rollout-messenger"
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
