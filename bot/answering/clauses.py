@@ -69,14 +69,22 @@ def split(toks: list[Token]) -> list[list[Token]]:
     parts: list[list[Token]] = [[]]
     for i, tok in enumerate(toks):
         after = toks[i + 1 :]
-        joins = tok.word in _SPLIT_WORDS or (
-            tok.word == "is" and after[:1] and after[0].word in QUESTION_WORDS | {"is"}
-        )  # "e é aberto" reads "is is open": the first "is" was an "and"
+        joins = tok.word in _SPLIT_WORDS or (tok.word == "is" and _asked_next(after))
         if tok is _COMMA_JOINT or (joins and not tok.kind and parts[-1] and asks_own(parts[-1], after)):
             parts.append([])
             continue
         parts[-1].append(tok)
     return [p for p in parts if p]
+
+
+def _asked_next(after: list[Token]) -> bool:
+    """Whether an "is" is an unaccented "e" ("and"): a question word follows it, straight on or
+    past one short word ("e pra quantas pessoas"), or another "is" ("e é aberto" reads "is is
+    open")."""
+    head = [t for t in after[:2] if not t.kind]
+    if head[:1] and head[0].word in QUESTION_WORDS | {"is"}:
+        return True
+    return len(head) == 2 and len(head[0].word) <= 3 and head[1].word in QUESTION_WORDS
 
 
 def asks_own(before: list[Token], after: list[Token]) -> bool:

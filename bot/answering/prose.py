@@ -25,10 +25,12 @@ UNNAMED_THRESHOLD = 0.6  # for a question that names nothing the knowledge base 
 ON_TOPIC_THRESHOLD = 0.4  # for a question that names the subject or its domain (the API, weights)
 TASK_THRESHOLD = 0.3  # a task without a model gets the closest entry, if any is this close
 OVERVIEW_ENTRY = "what-is-muse-spark"
+REACH_ENTRY = "rollout-users"  # how many people get it: more than 3 billion
 MAKERS_ENTRY = "who-built-muse-spark"  # who did make it, when a question asks or credits someone
 #: Words that mark a claim ("…, right?", "¿verdad?", "kan") or a request ("could you confirm
 #: the release date"): what the claim or request is about is searched, not them.
 _NOT_SEARCHED = frozenset({"right", "confirm", "kindly", "advise"})
+_COUNTING = frozenset({"many", "much"})
 
 
 class EntryChooser:
@@ -52,6 +54,8 @@ class EntryChooser:
         name, the bar is higher."""
         if self._asks_maker(part):  # "which outfit at meta made this thing", "qual divisão desenvolveu"
             return self.kb.entries[MAKERS_ENTRY]
+        if self._asks_reach(part):  # "how many ppl is this thing rolling out to", "qts pessoas vao receber"
+            return self.kb.entries[REACH_ENTRY]
         stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
         text = self._search_text(part, query, stop)
         owned = self._owned(part)
@@ -99,7 +103,8 @@ class EntryChooser:
         words are not; another language's, its translations) — only with one part, or the
         whole text would pull in the others; and not when it credits a maker ("dari google?"
         names who the question credits, not what it is about)."""
-        kept = [w for w in part.words if (w not in stop or w in QUESTION_WORDS) and w not in _NOT_SEARCHED]
+        asking = QUESTION_WORDS | _COUNTING  # "pra quantas pessoas": "how many", not "how"
+        kept = [w for w in part.words if (w not in stop or w in asking) and w not in _NOT_SEARCHED]
         kept = _without_format(kept)  # "need 3 things … in 10 min": how to answer, not what
         if {"this", "model"} <= set(part.words):  # "esse modelo" points at the subject, named below
             kept = [w for w in kept if w not in ("this", "model")]
@@ -118,6 +123,13 @@ class EntryChooser:
             owned += [r for e in owned if e in self.kb.entries for r in self.kb.entries[e].related]
             owned += [e for n in series for e in self._naming[n]]
         return owned
+
+    def _asks_reach(self, part: Part) -> bool:
+        """Whether the part asks how many people get the subject (no other model, no benchmark,
+        no app of its own: "how many people use whatsapp" asks about WhatsApp)."""
+        counts = {"how", "many", "users"} <= set(part.words)
+        about_it = set(part.models) <= {self.kb.subject} and not (part.benchmarks or part.entities)
+        return counts and about_it and not part.unknown_names and REACH_ENTRY in self.kb.entries
 
     def _asks_maker(self, part: Part) -> bool:
         """Whether the part asks who or which lab made the subject (no other model, no benchmark,

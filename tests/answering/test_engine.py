@@ -1251,6 +1251,30 @@ def test_group_chats_asked_about_are_messengers(engine: Engine) -> None:
     assert engine.lookup("can i use muse spark in group chats").subject == "rollout-messenger"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many ppl is this thing rolling out to, like ballpark",
+        "oxente, quanta gente vai ter esse negocio no celular?",
+        "cuanta gente va a tener muse spark",
+        "brp orang yg dapet?",
+        "कितने लोग इसे इस्तेमाल करेंगे",
+    ],
+)
+def test_how_many_people_get_it_is_the_three_billion(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).subject == "rollout-users"
+
+
+@pytest.mark.parametrize("question", ["how many people use whatsapp", "how many people live in london"])
+def test_how_many_people_use_something_else_is_not_its_reach(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).subject != "rollout-users"
+
+
+def test_an_unaccented_e_before_a_short_word_and_a_question_word_starts_a_part(engine: Engine) -> None:
+    text = engine.lookup("em quais apps vai ter o muse spark e pra quantas pessoas?").text
+    assert "WhatsApp" in text and "3 bilhões" in text
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
