@@ -1275,6 +1275,11 @@ def test_an_unaccented_e_before_a_short_word_and_a_question_word_starts_a_part(e
     assert "WhatsApp" in text and "3 bilhões" in text
 
 
+def test_in_which_apps_after_two_questions_is_a_third_part(engine: Engine) -> None:
+    text = engine.lookup("cuando salio, quien lo hizo y en q apps esta? porfa rapidito q estoy en clase").text
+    assert all(s in text for s in ("8 de abril", "Meta Superintelligence Labs", "WhatsApp", "Messenger"))
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
