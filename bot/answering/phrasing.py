@@ -50,12 +50,13 @@ def _territories(language: str) -> list[Phrase]:
     return [p for p in phrases if 0 < len(p) <= 3 and not (len(p) == 1 and p[0] in _NOT_COUNTRIES)]
 
 
-#: The languages people ask about ("does it understand hindi?"): the widely spoken ones, since
+#: The languages people ask about ("does it understand hindi?", "habla quechua?"): the widely
+#: spoken ones, and the native languages of Latin America, since
 #: CLDR's full list holds names that are everyday words too ("ewe", "ga", "ido").
 _SPOKEN = (
     "en", "es", "pt", "hi", "id", "tl", "fil", "bn", "ta", "te", "mr", "ur", "pa", "gu", "kn", "ml",
     "ar", "zh", "fr", "de", "it", "ru", "ja", "ko", "vi", "th", "ms", "jv", "sw", "yo", "ha", "ig",
-    "tr", "fa", "pl", "uk", "nl",
+    "tr", "fa", "pl", "uk", "nl", "qu", "gn", "ay", "nah",
 )  # fmt: skip
 
 

@@ -1124,6 +1124,7 @@ def test_a_country_or_an_app_in_another_question_is_not_an_unknown_of_ours(
         ("ele entende bem japonês?", "pt"),
         ("hindi me properly kaam karega?", "hi"),
         ("muse spark bisa ngerti bahasa jawa?", "id"),
+        ("oigan y el spark habla quechua? pa mi abuelita q no habla mucho castellano", "es"),
     ],
 )
 def test_a_language_by_its_name_gets_the_missing_language_list(
