@@ -171,7 +171,8 @@ class References:
     def _keeps_benchmark(part: Part, i: int) -> bool:
         """Whether a figure question that names no benchmark stays on the one before it: a
         later part of the message, or a follow-up that points back or claims a figure."""
-        points = bool(set(part.words) & REFERRING) or any(c.value for c in part.claims)
+        # "so gpt 5.4 and gemini are literally tied??": a claim about the figures just given
+        points = bool(set(part.words) & (REFERRING | {"tied"})) or any(c.value for c in part.claims)
         return part.intent in _FIGURE_INTENTS and not part.benchmarks and bool(i or points)
 
     def _asks_its_own(self, part: Part, language: str) -> bool:

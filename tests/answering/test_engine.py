@@ -1281,6 +1281,20 @@ def test_in_which_apps_after_two_questions_is_a_third_part(engine: Engine) -> No
     assert all(s in text for s in ("8 de abril", "Meta Superintelligence Labs", "WhatsApp", "Messenger"))
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier"),
+    [
+        ("so gpt 5.4 and gemini are literally tied??", "aa index v4 spark score"),
+        ("entao o gpt e o gemini tao empatados?", "qual a nota no aa index?"),
+    ],
+)
+def test_two_models_tied_after_a_benchmark_stay_on_that_benchmark(
+    engine: Engine, question: str, earlier: str
+) -> None:
+    answer = _ask(engine, question, earlier)
+    assert answer.text.count("57") >= 2 and "HealthBench" not in answer.text
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
