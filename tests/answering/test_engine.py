@@ -1295,6 +1295,11 @@ def test_two_models_tied_after_a_benchmark_stay_on_that_benchmark(
     assert answer.text.count("57") >= 2 and "HealthBench" not in answer.text
 
 
+def test_who_is_ahead_of_it_there_in_portuguese_is_who_leads_that_benchmark(engine: Engine) -> None:
+    text = _ask(engine, "e quem ta na frente dele nisso", "o spark é bom em saude?", "e em visao?").text
+    assert "Gemini 3.1 Pro" in text
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
