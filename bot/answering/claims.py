@@ -43,7 +43,9 @@ _OPPOSITES = {
 _RENAMING = frozenset(
     {"basically", "branded", "name", "rebrand", "rebranded", "renamed", "relabeled", "same", "tuned"}
 )
-_NEGATIONS = frozenset({"not", "no", "never", "isnt", "arent", "wont", "cant"})
+_NEGATIONS = frozenset(
+    {"not", "no", "never", "isnt", "arent", "wont", "cant", "stopped"}
+)  # "why did it stop releasing weights"
 #: Words of rivalry: "wang wants to beat openai, right?" states his mandate, not where he came from.
 _RIVALRY = frozenset({"better", "worse", "compete", "vs", "compare", "against", "than"})
 _MODES = frozenset({"contemplating", "thinking"})

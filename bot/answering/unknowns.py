@@ -78,6 +78,8 @@ class CuratedUnknowns:
         # muse spark"), when it is about the subject: "harga emas hari ini" is not.
         read = query.language != "en" and query.on_topic
         words = set(part.words)
+        if "stopped" in words:  # "why did meta stop releasing the weights": what was, not what will be
+            return None
         stop = self.parser.stopwords(query.language)  # Portuguese "eu" is "I", not the EU
         meaningful = {w for w in words if w not in stop or w in _ASKING}
         names = {*(part.models or [self.kb.subject]), *part.benchmarks, *part.entities}

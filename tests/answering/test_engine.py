@@ -1300,6 +1300,16 @@ def test_who_is_ahead_of_it_there_in_portuguese_is_who_leads_that_benchmark(engi
     assert "Gemini 3.1 Pro" in text
 
 
+@pytest.mark.parametrize(
+    "question", ["why did meta stop releasing the weights", "pq a meta parou de liberar os pesos?"]
+)
+def test_why_it_stopped_releasing_weights_is_why_it_is_closed_with_no_false_no(
+    engine: Engine, question: str
+) -> None:
+    answer = engine.lookup(question)
+    assert answer.subject == "why-closed" and not re.match(r"(No|Não)\b", answer.text)
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
