@@ -97,7 +97,7 @@ class MentionIndex:
         found: list[Span] = []
         i = 0
         while i < len(words):
-            hit = self._longest_at(words, i, kinds)
+            hit = self._longest_at(words, i, kinds) if words[i] in self._reach else None
             if hit is None:
                 i += 1
                 continue

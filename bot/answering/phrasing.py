@@ -132,7 +132,11 @@ class Phrasing:
             if last is not None:
                 out.extend(last)
                 break
-            hit = self._longest_at(words, i, first if i == 0 and opening else tables)
+            hit = (
+                self._longest_at(words, i, first if i == 0 and opening else tables)
+                if words[i] in self._reach
+                else None
+            )
             if hit is None:
                 out.append(words[i])
                 i += 1
