@@ -10,6 +10,8 @@ evaluation sets' dev part.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.answering.answers import Answerers
 from bot.answering.parser import Parser
 from bot.answering.query import Part, Query
@@ -56,6 +58,8 @@ class EntryChooser:
             return self.kb.entries[MAKERS_ENTRY]
         if self._asks_reach(part):  # "how many ppl is this thing rolling out to", "qts pessoas vao receber"
             return self.kb.entries[REACH_ENTRY]
+        if query.task:  # "write 3 lines for our whatsapp group", "caption IG": where it goes, not what about
+            part = replace(part, entities=tuple(e for e in part.entities if not self._surface(e)))
         stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
         text = self._search_text(part, query, stop)
         owned = self._owned(part)
@@ -112,6 +116,9 @@ class EntryChooser:
         maker = any(e.startswith("org:") for e in part.entities)
         typed = [query.text] if len(query.parts) == 1 and not maker else []
         return " ".join([*own, *own, *part.context, *typed])
+
+    def _surface(self, entity: str) -> bool:
+        return entity in self.kb.entities and self.kb.entities[entity].kind == "surface"
 
     def _owned(self, part: Part) -> list[str]:
         """The entries about what the part names (a person, a lab, an app, a series), or none.

@@ -1310,6 +1310,19 @@ def test_why_it_stopped_releasing_weights_is_why_it_is_closed_with_no_false_no(
     assert answer.subject == "why-closed" and not re.match(r"(No|Não)\b", answer.text)
 
 
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("muse spark के बारे में हमारे whatsapp ग्रुप के लिए 3 लाइन का छोटा सा मैसेज लिख दो", "what-is-muse-spark"),
+        ("bikinin caption IG singkat ttg rilisnya muse spark, sebutin tanggalnya ya", "release-date"),
+    ],
+)
+def test_the_app_a_task_is_written_for_is_not_its_subject(
+    engine: Engine, question: str, subject: str
+) -> None:
+    assert engine.lookup(question).subject == subject
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
