@@ -1323,6 +1323,32 @@ def test_the_app_a_task_is_written_for_is_not_its_subject(
     assert engine.lookup(question).subject == subject
 
 
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("how many people work at meta superintelligence labs", "en"),
+        ("cuanta gente trabaja en msl?", "es"),
+        ("meta superintelligence labs me kitne log kaam karte hai", "hi"),
+        ("Ada berapa peneliti yang bekerja di Meta Superintelligence Labs?", "id"),
+    ],
+)
+def test_the_labs_headcount_is_a_figure_the_source_does_not_give(
+    engine: Engine, question: str, language: str
+) -> None:
+    answer = engine.lookup(question)
+    assert (answer.subject, answer.language) == ("team-size", language)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["is muse spark trained on our whatsapp chats?", "muse spark dilatih pake chat wa kita ga sih?"],
+)
+def test_being_trained_on_our_chats_is_the_training_data_the_source_does_not_describe(
+    engine: Engine, question: str
+) -> None:
+    assert engine.lookup(question).subject == "training-data"
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
