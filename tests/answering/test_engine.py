@@ -1123,6 +1123,7 @@ def test_a_country_or_an_app_in_another_question_is_not_an_unknown_of_ours(
         ("entiende bien el portugues?", "es"),
         ("ele entende bem japonês?", "pt"),
         ("hindi me properly kaam karega?", "hi"),
+        ("क्या Muse Spark हिंदी में ठीक से जवाब दे पाता है?", "hi"),
         ("muse spark bisa ngerti bahasa jawa?", "id"),
         ("oigan y el spark habla quechua? pa mi abuelita q no habla mucho castellano", "es"),
     ],
