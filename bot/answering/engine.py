@@ -256,6 +256,11 @@ class Engine:
                 continue
             piece = self._part(part, query, say)
             if piece is not None and not self._said(piece, pieces):
+                # "where is it on the aa index? is it top 5?": the same figure again, now with its
+                # placing, stands for the first
+                pieces = [
+                    p for p in pieces if not (p.subject == piece.subject and piece.text.startswith(p.text))
+                ]
                 pieces.append(piece)
         return compose(self.kb, pieces, say) if pieces else fallback(say)
 

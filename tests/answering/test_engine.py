@@ -1350,6 +1350,18 @@ def test_being_trained_on_our_chats_is_the_training_data_the_source_does_not_des
     assert engine.lookup(question).subject == "training-data"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "where is spark on the aa index? is it top 5?",
+        "artificial analysis index me muse spark kahan hai? top 5 me aata hai kya",
+    ],
+)
+def test_a_figure_asked_again_with_its_placing_is_said_once_with_it(engine: Engine, question: str) -> None:
+    text = engine.lookup(question).text
+    assert text.count("52") == 1 and ("top 5" in text or "टॉप 5" in text) and not text.startswith("नहीं")
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
