@@ -95,9 +95,11 @@ def asks_own(before: list[Token], after: list[Token]) -> bool:
     if head in QUESTION_WORDS or head in YES_NO or head in {"can", "any", "whether"}:
         return True
     words = [t.word for t in after if not t.kind]
+    asked_before = any(t.word in QUESTION_WORDS for t in before)
+    if asked_before and len(after) >= 2 and words[-1:] == ["not"]:
+        return True  # "… rilis kapan, terus open source ga?": after a question, one by its tag
     if after[0].kind and words[:1] and words[0] in QUESTION_WORDS:
         return True  # "aur scale ai kitne mein kharida": the question word after the name
-    asked_before = any(t.word in QUESTION_WORDS for t in before)
     lead = [t.word for t in after[:2] if not t.kind]  # "… and the release date": past "the"
     listed_before = any(t.word in _LISTED_FACTS for t in before)  # "the price and the release date"
     listed = bool(set(lead) & _LISTED_FACTS) and (asked_before or listed_before)

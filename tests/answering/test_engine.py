@@ -1362,6 +1362,15 @@ def test_a_figure_asked_again_with_its_placing_is_said_once_with_it(engine: Engi
     assert text.count("52") == 1 and ("top 5" in text or "टॉप 5" in text) and not text.startswith("नहीं")
 
 
+def test_a_yes_no_question_by_its_tag_after_a_question_is_a_part_of_its_own(engine: Engine) -> None:
+    text = engine.lookup("muse spark bikinan siapa, rilis kapan, terus open source ga?").text
+    assert "Meta Superintelligence Labs" in text and "8 April 2026" in text
+
+
+def test_llama_switched_off_is_corrected_in_indonesian(engine: Engine) -> None:
+    assert engine.lookup("llama udh dimatiin ya sm meta gara2 muse spark?").text.startswith("Tidak —")
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
