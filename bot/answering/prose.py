@@ -67,6 +67,8 @@ class EntryChooser:
             hits = self.retriever.search(text, limit=1, among=owned, language=query.language)
             return hits[0].entry if hits and hits[0].confidence >= OWNED_THRESHOLD else None
         about = part.named or part.topics or part.context or part.in_domain(stop)
+        if not about and part.only_numbers(stop):  # "whats 2+2", "what is 10 divided by 2"
+            return None
         bar = CONFIDENCE_THRESHOLD if about else UNNAMED_THRESHOLD
         hits = self.retriever.search(text, limit=1, language=query.language)
         if not hits:

@@ -85,6 +85,12 @@ class Part:
         counting = "many" in self.words and self.unknown_names
         return bool(found - {"users"} if counting else found)
 
+    def only_numbers(self, stopwords: frozenset[str]) -> bool:
+        """Whether the part says nothing but numbers and sums ("whats 2+2", "5 times 7"): a sum
+        asks the knowledge base nothing."""
+        said = [w for w in self.words if w not in stopwords and w not in _QUESTION_WORDS | _SUMS]
+        return any(w.isdigit() for w in self.words) and all(w.isdigit() for w in said)
+
     def content(self, stopwords: frozenset[str]) -> list[str]:
         """The words that carry meaning, for retrieval."""
         return [w for w in self.words if w not in stopwords]
@@ -118,6 +124,9 @@ class Part:
 
 
 _QUESTION_WORDS = frozenset({"what", "when", "who", "why", "how", "where", "which"})
+_SUMS = frozenset(
+    {"plus", "minus", "times", "divided", "multiplied", "by", "x", "equals", "squared", "is", "are"}
+)
 _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
 
 

@@ -219,6 +219,8 @@ class References:
         if previous is not None or part.named:
             return part
         stop = self._phrasing.stopwords("en") | self._phrasing.stopwords(language) | QUESTION_WORDS
+        if part.only_numbers(stop):  # "what is 5 times 7" is a sum, not a claim about "10 times less"
+            return part
         content = [w for w in part.words if w not in stop and not w.isdigit() and w not in MONTHS]
         known = [w in self._subject_words for w in content]
         others = set(part.unknown_names) - MONTHS

@@ -1371,6 +1371,15 @@ def test_llama_switched_off_is_corrected_in_indonesian(engine: Engine) -> None:
     assert engine.lookup("llama udh dimatiin ya sm meta gara2 muse spark?").text.startswith("Tidak —")
 
 
+@pytest.mark.parametrize("question", ["whats 2+2", "what is 5 times 7", "what is 10 divided by 2"])
+def test_a_sum_is_outside_what_the_bot_knows(engine: Engine, question: str) -> None:
+    assert engine.lookup(question).route == "fallback"
+
+
+def test_a_multiple_the_source_gives_is_no_sum(engine: Engine) -> None:
+    assert engine.lookup("is it 10 times less compute").subject == "compute-efficiency"
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
