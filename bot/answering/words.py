@@ -109,6 +109,9 @@ STOPWORDS = frozenset(
         "under",
         "up",
         "very",
+        "exactly",  # "where exactly in facebook": how precisely, not "the exact date"
+        "specifically",
+        "precisely",
         "was",
         "we",
         "were",

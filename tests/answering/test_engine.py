@@ -1380,6 +1380,18 @@ def test_a_multiple_the_source_gives_is_no_sum(engine: Engine) -> None:
     assert engine.lookup("is it 10 times less compute").subject == "compute-efficiency"
 
 
+@pytest.mark.parametrize(
+    "question", ["where exactly in facebook will it show up", "on facebook where exactly will it show up"]
+)
+def test_where_exactly_on_an_app_is_what_it_does_there(engine: Engine, question: str) -> None:
+    assert "Marketplace" in engine.lookup(question).text
+
+
+def test_which_regions_specifically_after_the_health_focus_names_them(engine: Engine) -> None:
+    text = _ask(engine, "which regions specifically", "why does health matter for meta").text
+    assert all(r in text for r in ("South Asia", "Southeast Asia", "Latin America"))
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
