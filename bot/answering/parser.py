@@ -390,6 +390,7 @@ class Parser:
             for w in words
             if w not in stop
             and w not in self._known
+            and not (w.endswith("s") and w[:-1] in self._known)  # "phones" is a phone
             and w not in self._phrasing.vocabulary
             and not any(ch.isdigit() for ch in w)
             and len(w) > 2

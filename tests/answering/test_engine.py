@@ -1257,6 +1257,7 @@ def test_group_chats_asked_about_are_messengers(engine: Engine) -> None:
     "question",
     [
         "how many ppl is this thing rolling out to, like ballpark",
+        "how many okes are gonna get this thing on their phones",
         "oxente, quanta gente vai ter esse negocio no celular?",
         "cuanta gente va a tener muse spark",
         "brp orang yg dapet?",
