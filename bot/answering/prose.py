@@ -56,6 +56,8 @@ class EntryChooser:
         name, the bar is higher."""
         if self._asks_maker(part):  # "which outfit at meta made this thing", "qual divisão desenvolveu"
             return self.kb.entries[MAKERS_ENTRY]
+        if self._asks_release(part):  # "who leads msl" → "ok and what did they just release"
+            return self.kb.entries[OVERVIEW_ENTRY]
         if self._asks_reach(part):  # "how many ppl is this thing rolling out to", "qts pessoas vao receber"
             return self.kb.entries[REACH_ENTRY]
         if query.task:  # "write 3 lines for our whatsapp group", "caption IG": where it goes, not what about
@@ -132,6 +134,18 @@ class EntryChooser:
             owned += [r for e in owned if e in self.kb.entries for r in self.kb.entries[e].related]
             owned += [e for n in series for e in self._naming[n]]
         return owned
+
+    def _asks_release(self, part: Part) -> bool:
+        """Whether the part asks what a lab or company released (a maker named, no model): the
+        subject, which is what the source is about."""
+        if MAKERS_ENTRY not in self.kb.entries or OVERVIEW_ENTRY not in self.kb.entries:
+            return False
+        said = self.kb.entries[MAKERS_ENTRY].answer.lower()  # its makers: not "what did scale ai release"
+        makers = [
+            e for e in part.entities if e in self.kb.entities and self.kb.entities[e].name.lower() in said
+        ]
+        asks = "what" in part.asks and "released" in part.words and not part.models
+        return asks and bool(makers) and len(makers) == len(part.entities)
 
     def _asks_reach(self, part: Part) -> bool:
         """Whether the part asks how many people get the subject (no other model, no benchmark,

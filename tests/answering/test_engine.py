@@ -1393,6 +1393,15 @@ def test_which_regions_specifically_after_the_health_focus_names_them(engine: En
     assert all(r in text for r in ("South Asia", "Southeast Asia", "Latin America"))
 
 
+def test_what_the_lab_just_released_is_the_subject(engine: Engine) -> None:
+    answer = _ask(engine, "ok and what did they just release", "who leads meta superintelligence labs")
+    assert answer.subject == "what-is-muse-spark"
+
+
+def test_what_another_company_released_is_not_the_subject(engine: Engine) -> None:
+    assert engine.lookup("what did scale ai release").subject != "what-is-muse-spark"
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
