@@ -49,6 +49,7 @@ _FOLLOW_WORDS = (
 # Pointing at the last answer rather than its subject: "what mode was that in" asks about the figure.
 _THE_ANSWER = frozenset({"that", "this", "these", "those", "same"})
 _FIGURE_INTENTS = frozenset({Intent.SCORE, Intent.RANK, Intent.COMPARE, Intent.VERDICT})
+_THE_REST = frozenset({"compete", "others", "other", "rest", "everyone", "competitors", "rivals"})
 
 
 def asks_leader(part: Part) -> bool:
@@ -102,6 +103,9 @@ class References:
                 pass  # "thanks!" after a figure is no question about it
             elif self._new_subject(part, language):
                 pass  # "what about the weather" after a figure asks about the weather
+            elif earlier is not None and earlier.benchmarks and self._asks_the_rest(part, language):
+                # "and the competition?", "y los demás?" after a figure: the whole ranking
+                part = replace(part, benchmarks=earlier.benchmarks, topics=earlier.topics, intent=Intent.RANK)
             elif earlier is not None and (part.fragment or (i and not part.models)):
                 # "… and how did they do that?": "that" is what the part before said ("… e quem
                 # construiu esse modelo?": "this model" is the subject, not what was said)
@@ -120,6 +124,14 @@ class References:
                 part = replace(part, intent=self._intent(part, part.words))
             out.append(part)
         return out
+
+    def _asks_the_rest(self, part: Part, language: str) -> bool:
+        """Whether a fragment names no one but "the others", "the competition", "the rivals"."""
+        if not part.fragment or part.named:
+            return False
+        stop = self._phrasing.stopwords(language) | CONNECTIVES | QUESTION_WORDS
+        own = {w for w in part.words if w not in stop}
+        return bool(own) and own <= _THE_REST
 
     def _new_subject(self, part: Part, language: str) -> bool:
         """Whether the part's only words of its own are everyday words the knowledge base does

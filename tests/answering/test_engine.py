@@ -1402,6 +1402,20 @@ def test_what_another_company_released_is_not_the_subject(engine: Engine) -> Non
     assert engine.lookup("what did scale ai release").subject != "what-is-muse-spark"
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier"),
+    [
+        ("and the competition?", "how does muse spark do on arc-agi-2"),
+        ("y la competencia?", "cuanto saco en arc agi 2"),
+        ("e os outros?", "quanto deu no arc agi 2?"),
+        ("baaki sab ka?", "arc agi 2 score kitna hai"),
+    ],
+)
+def test_the_others_after_a_figure_get_the_whole_ranking(engine: Engine, question: str, earlier: str) -> None:
+    answer = _ask(engine, question, earlier)
+    assert answer.route == "compare" and all(n in answer.text for n in ("76", "42"))
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
