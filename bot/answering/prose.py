@@ -33,6 +33,12 @@ MAKERS_ENTRY = "who-built-muse-spark"  # who did make it, when a question asks o
 #: the release date"): what the claim or request is about is searched, not them.
 _NOT_SEARCHED = frozenset({"right", "confirm", "kindly", "advise"})
 _COUNTING = frozenset({"many", "much"})
+#: What a summary request says besides "summarise": what of, for whom, how short.
+_SUMMARY_FILLER = frozenset(
+    {"summarize", "article", "this", "it", "thing", "about", "for", "my", "our", "the", "me", "give", "write",
+     "boss", "manager", "team", "group", "class", "family", "friends", "editor", "leadership", "slide",
+     "max", "quick", "short", "simple", "please", "pls", "one", "in", "a", "of", "to", "do", "so", "model"}
+)  # fmt: skip
 
 
 class EntryChooser:
@@ -63,6 +69,8 @@ class EntryChooser:
         if query.task:  # "write 3 lines for our whatsapp group", "caption IG": where it goes, not what about
             part = replace(part, entities=tuple(e for e in part.entities if not self._surface(e)))
         stop = self.parser.stopwords(query.language) if query.language != "en" else frozenset()
+        if self._asks_summary(part, query) and OVERVIEW_ENTRY in self.kb.entries:
+            return self.kb.entries[OVERVIEW_ENTRY]  # "tl;dr this muse spark thing for my boss"
         text = self._search_text(part, query, stop)
         owned = self._owned(part)
         if owned:
@@ -120,6 +128,17 @@ class EntryChooser:
         maker = any(e.startswith("org:") for e in part.entities)
         typed = [query.text] if len(query.parts) == 1 and not maker else []
         return " ".join([*own, *own, *part.context, *typed])
+
+    def _asks_summary(self, part: Part, query: Query) -> bool:
+        """Whether the part asks for a summary of the subject or the article and nothing more
+        ("summarise the article in 3 lines", "key takeaways", "tl;dr for my boss"): the overview
+        is that summary. "Summarise the advice for developers" asks about the advice."""
+        if "summarize" not in part.words or part.benchmarks or part.topics:
+            return False
+        if set(part.models) - {self.kb.subject} or [e for e in part.entities if not self._surface(e)]:
+            return False
+        ignore = self.parser.stopwords(query.language) | QUESTION_WORDS | FORMAT_UNITS | _SUMMARY_FILLER
+        return all(w in ignore or w.isdigit() for w in part.words)
 
     def _surface(self, entity: str) -> bool:
         return entity in self.kb.entities and self.kb.entities[entity].kind == "surface"

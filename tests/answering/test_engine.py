@@ -1416,6 +1416,30 @@ def test_the_others_after_a_figure_get_the_whole_ranking(engine: Engine, questio
     assert answer.route == "compare" and all(n in answer.text for n in ("76", "42"))
 
 
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("summarise the article in 3 lines", "en"),
+        ("give me the key takeaways", "en"),
+        ("tl;dr this muse spark thing for my boss, 3 bullets max", "en"),
+        ("resumeme el articulo en 3 lineas porfa", "es"),
+        ("resume o artigo em 3 linhas pfv", "pt"),
+        ("rangkum artikelnya dong 3 kalimat aja", "id"),
+        ("लेख का सार 3 लाइनों में बताओ", "hi"),
+    ],
+)
+def test_a_summary_request_gets_the_overview_without_a_model(
+    engine: Engine, question: str, language: str
+) -> None:
+    answer = engine.lookup(question)
+    assert (answer.subject, answer.language) == ("what-is-muse-spark", language)
+    assert not re.match(r"(No|Não|Tidak|नहीं)\b", answer.text)  # "3 lines" is no claim
+
+
+def test_a_summary_of_something_else_is_outside_what_the_bot_knows(engine: Engine) -> None:
+    assert engine.lookup("summarize this recipe for me").route == "fallback"
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
