@@ -52,6 +52,20 @@ def test_one_hindi_word_in_an_english_question_keeps_it_english(text: str, engin
     assert engine.parser.parse(text).language == "en"
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("scale ai kitne me kharida meta ne", "hi"),
+        ("vai ter no whatsapp ne", "pt"),
+        ("o spark é bom, ne?", "pt"),
+    ],
+)
+def test_hindi_ne_and_portuguese_ne_each_keep_their_language(
+    engine: Engine, text: str, language: str
+) -> None:
+    assert engine.parser.parse(text).language == language
+
+
 def test_the_clients_language_decides_when_the_text_cannot() -> None:
     assert detect("gpt 5.4?", names=("gpt",), hint="pt-br").language == "pt"
     assert detect("gpt 5.4?", names=("gpt",), hint="es-419").language == "es"
