@@ -1440,6 +1440,19 @@ def test_a_summary_of_something_else_is_outside_what_the_bot_knows(engine: Engin
     assert engine.lookup("summarize this recipe for me").route == "fallback"
 
 
+def test_better_in_spanish_is_a_verdict_not_the_missing_speed(engine: Engine) -> None:
+    answer = engine.lookup("muse spark es mejor que gpt 5.4?")
+    assert answer.subject != "latency-speed" and "42,8" in answer.text
+
+
+def test_faster_in_spanish_is_the_missing_speed(engine: Engine) -> None:
+    assert engine.lookup("es mas rapido que gpt 5.4?").subject == "latency-speed"
+
+
+def test_available_in_an_app_is_the_app_not_the_missing_country_dates(engine: Engine) -> None:
+    assert "Instagram" in engine.lookup("is it available in instagram").text.split(".")[0]
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
