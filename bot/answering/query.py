@@ -96,14 +96,22 @@ class Part:
         return [w for w in self.words if w not in stopwords]
 
     def borrowing(
-        self, earlier: Part, *, words: bool = True, topic: bool = True, models: bool = True
+        self,
+        earlier: Part,
+        *,
+        words: bool = True,
+        topic: bool = True,
+        models: bool = True,
+        places: frozenset[str] | None = None,
     ) -> Part:
         """This part with the names it leaves unsaid taken from an earlier part (a follow-up):
         "and gemini?" keeps the benchmark, "and on healthbench?" keeps the models, "why not?"
         keeps everything and the earlier part's words (the intent is the parser's to redo).
         With `topic` False the part asks something of its own ("when was it released?" after
         a figure): it takes only whom the earlier part was about, the first one named ("it").
-        With `models` False ("so who's best?") it asks among all models, not the earlier ones."""
+        With `models` False ("so who's best?") it asks among all models, not the earlier ones.
+        `places`: the entities that are only where it is (apps), which a topic of its own leaves
+        behind ("y la api?" after "y cuando llega a whatsapp")."""
         # "… and their scores each?": a part that asks for figures keeps the earlier benchmark
         asks_figures = self.intent is Intent.SCORE or "score" in self.words  # "cuánto sacó cada uno"
         figures = earlier.intent in _FIGURE_INTENTS and (topic or asks_figures)
@@ -112,7 +120,12 @@ class Part:
         benchmarks = self.benchmarks or (
             earlier.benchmarks if figures or not (self.named or not topic) else ()
         )
-        entities = self.entities or (earlier.entities if not (self.models or self.benchmarks) else ())
+        kept = (
+            earlier.entities
+            if topic or places is None
+            else tuple(e for e in earlier.entities if e not in places)
+        )
+        entities = self.entities or (kept if not (self.models or self.benchmarks) else ())
         context = self.context
         if words and topic and not self.named:  # a follow-up reads with the earlier question's topic words
             context = tuple(

@@ -73,6 +73,7 @@ class References:
         self._phrasing = phrasing
         self._subject_words = subject_words
         self._intent = intent
+        self._places = frozenset(e.id for e in kb.entities.values() if e.kind == "surface")
 
     def resolve(
         self, parts: list[Part], previous: Query | None, referents: tuple[str, ...], language: str
@@ -115,6 +116,7 @@ class References:
                     words=words,
                     topic=not self._asks_its_own(part, language),
                     models=not asks_leader(part),
+                    places=self._places,
                 )
                 part = replace(part, intent=self._intent(part, part.words))
             elif earlier is not None and self._keeps_benchmark(part, i):

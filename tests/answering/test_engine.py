@@ -1453,6 +1453,23 @@ def test_available_in_an_app_is_the_app_not_the_missing_country_dates(engine: En
     assert "Instagram" in engine.lookup("is it available in instagram").text.split(".")[0]
 
 
+def test_a_topic_of_its_own_after_an_app_leaves_the_app_behind(engine: Engine) -> None:
+    answer = _ask(engine, "y la api?", "cuando salio muse spark", "y cuando llega a whatsapp")
+    assert answer.subject == "api-access"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how strong is its vision",
+        "meta ke glasses me bhi spark chalega kya? aur uska vision kitna strong hai",
+    ],
+)
+def test_how_strong_on_a_benchmark_is_its_placing_not_its_strengths(engine: Engine, question: str) -> None:
+    text = engine.lookup(question).text
+    assert "Gemini 3.1 Pro" in text and "HealthBench" not in text
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
