@@ -1470,6 +1470,18 @@ def test_how_strong_on_a_benchmark_is_its_placing_not_its_strengths(engine: Engi
     assert "Gemini 3.1 Pro" in text and "HealthBench" not in text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "apakah muse spark open source? bisa download bobotnya gak",
+        "mantap, muse spark open source kyk llama kan",
+    ],
+)
+def test_whether_it_is_open_source_in_indonesian_is_that_it_is_closed(engine: Engine, question: str) -> None:
+    answer = engine.lookup(question)
+    assert answer.text.startswith("Tidak") and answer.subject != "open-weights-release"
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
