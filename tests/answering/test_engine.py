@@ -1482,6 +1482,21 @@ def test_whether_it_is_open_source_in_indonesian_is_that_it_is_closed(engine: En
     assert answer.text.startswith("Tidak") and answer.subject != "open-weights-release"
 
 
+@pytest.mark.parametrize(
+    ("question", "figures"),
+    [
+        ("cuanto saco en healthbench hard y como quedo gpt 5.4", ("42,8", "40,1")),
+        ("quanto tirou no hle e como ficou o gpt 5.4 pro?", ("50,2", "43,9")),
+        ("qual a nota no terminal bench 2.0 e quem ficou em primeiro", ("59,0", "75,1")),
+    ],
+)
+def test_how_another_model_did_after_a_figure_stays_on_that_benchmark(
+    engine: Engine, question: str, figures: tuple[str, str]
+) -> None:
+    text = engine.lookup(question).text
+    assert all(f in text for f in figures) and "Artificial Analysis" not in text and "Doze meses" not in text
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
