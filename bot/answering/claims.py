@@ -43,6 +43,9 @@ _OPPOSITES = {
 _RENAMING = frozenset(
     {"basically", "branded", "name", "rebrand", "rebranded", "renamed", "relabeled", "same", "tuned"}
 )
+#: Roles a question may give a person: the answer about them gives theirs.
+_ROLES = frozenset({"ceo", "founder", "cofounder", "president", "chairman", "owner", "cto", "coo"})
+_ROLE_MARKERS = ("officer", "chief", "director", "diretor", "ऑफिसर")  # an answer that gives a role
 _NEGATIONS = frozenset(
     {"not", "no", "never", "isnt", "arent", "wont", "cant", "stopped"}
 )  # "why did it stop releasing weights"
@@ -175,6 +178,8 @@ def contradicts_answer(
         return True  # "so sam altman's team built this?": the answer says who did
     if _ties_to_a_rival(part, a, people):
         return True  # "wang came from openai, didn't he?": the answer says where he came from
+    if _another_role(part, a, people):
+        return True  # "alexandr wang is the ceo of meta right?": the answer gives his role
     maker_asked = any(e.startswith("org:") for e in part.entities)  # "did openai make it?" is a claim too
     if not part.asserting and not _statement(part) and not maker_asked:
         return False
@@ -184,7 +189,7 @@ def contradicts_answer(
         return True  # a figure the source does not give; "10x less compute" is one it gives
     named = [people[e] for e in part.entities if e in people]
     others = [n for e, n in people.items() if e not in part.entities]
-    if named and not any(normalize(n) in a for n in named) and any(normalize(n) in a for n in others):
+    if named and not any(_mentions(n, a) for n in named) and any(_mentions(n, a) for n in others):
         return True
     if numbers and answer_numbers and not numbers & answer_numbers:
         return True
@@ -215,6 +220,23 @@ def _credits_a_stranger(part: Part, answer: str, language: str) -> bool:
     if {"by", "team"} & set(part.words):  # "made by the llama team": a team the answer does not name
         strangers += [e.replace("-", " ") for e in part.entities if not e.startswith("org:")]
     return bool(strangers) and "meta" in answer and not any(w in answer for w in strangers)
+
+
+def _mentions(name: str, answer: str) -> bool:
+    """Whether the answer names the person, in full or by surname ("Zuckerberg's bet")."""
+    folded = normalize(name)
+    return folded in answer or folded.split()[-1] in answer
+
+
+def _another_role(part: Part, answer: str, people: Mapping[str, str]) -> bool:
+    """Whether the part gives a person a role ("the ceo of meta", "el fundador") and the answer
+    about them, which names them, gives another ("chief AI officer"). An answer that gives no
+    role says nothing against it ("zuckerberg is the ceo, right?")."""
+    roles = set(part.words) & _ROLES
+    named = [normalize(people[e]) for e in part.entities if e in people]
+    if not (roles and named) or not any(n in answer for n in named):
+        return False
+    return any(m in answer for m in _ROLE_MARKERS) and not any(r in answer for r in roles)
 
 
 def _ties_to_a_rival(part: Part, answer: str, people: Mapping[str, str]) -> bool:

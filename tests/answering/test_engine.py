@@ -1497,6 +1497,23 @@ def test_how_another_model_did_after_a_figure_stays_on_that_benchmark(
     assert all(f in text for f in figures) and "Artificial Analysis" not in text and "Doze meses" not in text
 
 
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("Alexandr Wang is the CEO of Meta right?", "No —"),
+        ("alexandr wang es el fundador de meta?", "No —"),
+        ("o wang é o ceo da meta ne?", "Não —"),
+    ],
+)
+def test_another_role_for_a_person_is_corrected_with_theirs(engine: Engine, question: str, no: str) -> None:
+    text = engine.lookup(question).text
+    assert text.startswith(no) and "Alexandr Wang" in text
+
+
+def test_a_role_the_source_does_not_give_is_not_denied(engine: Engine) -> None:
+    assert not engine.lookup("zuckerberg is the ceo of meta right?").text.startswith("No")
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
