@@ -16,7 +16,7 @@ from tests.eval.harness import Item, Judge, evaluate, load_items, load_set, scor
 # Per dev set: the least share of questions answered right, and of replies in the asker's language.
 # A few points under the weakest set of each language today (en-dev4 86.0%, es-dev2 92.9%,
 # pt-dev7 90.0%, id-dev2 86.7%, hi-dev6 93.3%), so a regression fails and noise does not.
-MIN_RIGHT = {"en": 0.83, "es": 0.89, "pt": 0.86, "id": 0.83, "hi": 0.89}
+MIN_RIGHT = {"en": 0.86, "es": 0.90, "pt": 0.88, "id": 0.88, "hi": 0.92}
 # A set newer than the floors (its writer's phrasings the least tuned on) may start lower.
 MIN_RIGHT_OF_SET: dict[str, float] = {}
 MIN_IN_LANGUAGE = {"en": 0.95, "es": 0.95, "pt": 0.95, "id": 0.95, "hi": 0.95}
