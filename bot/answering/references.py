@@ -226,7 +226,10 @@ class References:
         when the rest of the question is something the knowledge base talks about ("why is it
         blue" is not). With no "it", a claim whose every word is the knowledge base's: "released
         march 2026 yeah?" is about Muse Spark, "when was the iphone released" is not."""
-        if part.benchmarks and not part.models and part.claims and set(part.words) & {"it", "its", "this"}:
+        pointing = set(part.words) & (
+            {"it", "its", "this"} | self._phrasing.pointers(language)
+        )  # "ele ta em primeiro"
+        if part.benchmarks and not part.models and part.claims and pointing:
             # "it's number 1 on vision innit": a claim about it, on a benchmark, is about the subject
             part = replace(part, models=(self._kb.subject,))
             return replace(part, intent=self._intent(part, part.words))

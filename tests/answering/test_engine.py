@@ -1514,6 +1514,19 @@ def test_a_role_the_source_does_not_give_is_not_denied(engine: Engine) -> None:
     assert not engine.lookup("zuckerberg is the ceo of meta right?").text.startswith("No")
 
 
+@pytest.mark.parametrize(
+    ("question", "no"),
+    [
+        ("arc agi 2 me muse spark sabse aage hai na?", "नहीं —"),
+        ("hmm e o indice AA ele ta em primeiro ne", "Não —"),
+    ],
+)
+def test_a_claim_of_first_place_is_corrected_in_hindi_and_portuguese(
+    engine: Engine, question: str, no: str
+) -> None:
+    assert engine.lookup(question).text.startswith(no)
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
