@@ -398,7 +398,7 @@ class Parser:
         )
 
     def _is_fragment(self, part: Part, stop: frozenset[str]) -> bool:
-        content = [w for w in part.content(stop) if w not in QUESTION_WORDS]
+        content = [w for w in part.content(stop) if w not in QUESTION_WORDS and len(w) > 1]  # "5.4's"
         if part.words[:1] in (("and",), ("also",)) or part.words[:2] in (("what", "about"), ("how", "about")):
             return True
         refers = bool(set(part.words) & REFERRING)

@@ -1527,6 +1527,20 @@ def test_a_claim_of_first_place_is_corrected_in_hindi_and_portuguese(
     assert engine.lookup(question).text.startswith(no)
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier", "figure"),
+    [
+        ("whats gpt 5.4's score", "is muse spark good at health", "40.1"),
+        ("gpt 5.4 ka score kya tha", "muse spark health me kitna acha hai", "40.1"),
+    ],
+)
+def test_another_models_score_after_a_field_stays_on_its_benchmark(
+    engine: Engine, question: str, earlier: str, figure: str
+) -> None:
+    answer = _ask(engine, question, earlier)
+    assert figure in answer.text and "ARC-AGI" not in answer.text
+
+
 def test_portuguese_eu_is_the_asker_not_the_european_union(engine: Engine) -> None:
     answer = engine.lookup("onde eu consigo usar o muse spark?")
     assert answer.subject != "regional-availability"
