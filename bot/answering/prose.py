@@ -49,6 +49,9 @@ class EntryChooser:
         self.retriever = retriever
         self.parser = parser
         self.answerers = answerers
+        # The subject's makers, as the makers' entry names them: not "what did scale ai release".
+        said = kb.entries[MAKERS_ENTRY].answer.lower() if MAKERS_ENTRY in kb.entries else ""
+        self._makers = frozenset(n.id for n in kb.entities.values() if said and n.name.lower() in said)
         # Per series (Llama, the Muse series): the entries whose English answer names it.
         self._naming = {
             n.id: [e.id for e in kb.entries.values() if n.name.lower() in e.answer.lower()]
@@ -157,14 +160,9 @@ class EntryChooser:
     def _asks_release(self, part: Part) -> bool:
         """Whether the part asks what a lab or company released (a maker named, no model): the
         subject, which is what the source is about."""
-        if MAKERS_ENTRY not in self.kb.entries or OVERVIEW_ENTRY not in self.kb.entries:
-            return False
-        said = self.kb.entries[MAKERS_ENTRY].answer.lower()  # its makers: not "what did scale ai release"
-        makers = [
-            e for e in part.entities if e in self.kb.entities and self.kb.entities[e].name.lower() in said
-        ]
         asks = "what" in part.asks and "released" in part.words and not part.models
-        return asks and bool(makers) and len(makers) == len(part.entities)
+        named = set(part.entities)
+        return asks and bool(named) and named <= self._makers and OVERVIEW_ENTRY in self.kb.entries
 
     def _asks_reach(self, part: Part) -> bool:
         """Whether the part asks how many people get the subject (no other model, no benchmark,
